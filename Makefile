@@ -1,0 +1,37 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+INSTALLED := $(VENV)/.installed
+CATALOG := feedback/translations/vi/LC_MESSAGES/messages
+
+.PHONY: install run test translations extract-messages clean
+
+install: $(INSTALLED) $(CATALOG).mo
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+$(CATALOG).mo: $(CATALOG).po $(INSTALLED)
+	$(BIN)/pybabel compile --use-fuzzy -d feedback/translations -D messages
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) serve
+
+test: install
+	$(BIN)/python -m pytest
+
+# After changing user-facing text: extract it and merge it into the Vietnamese catalogue.
+extract-messages: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o feedback/translations/messages.pot .
+	$(BIN)/pybabel update -i feedback/translations/messages.pot -d feedback/translations -l vi
+
+clean:
+	rm -rf $(VENV) $(CATALOG).mo

@@ -1,0 +1,59 @@
+"""The application factory: `flask --app app ...`, `gunicorn 'app:create_app()'`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_settings(Path(app.instance_path), os.environ, config or {}))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from feedback import i18n
+    from feedback.background import queues
+    from feedback.database import init_database
+    from feedback.extensions import csrf, db, login_manager, migrate
+    from feedback.views.auth import init_login
+
+    init_database(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_login(login_manager)
+    i18n.init_app(app)
+    queues.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from feedback.views import auth, dashboard, public, staff
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(dashboard.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from feedback.views import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from feedback import cli
+
+    cli.init_app(app)

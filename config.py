@@ -1,0 +1,81 @@
+"""Settings, read from the environment.
+
+APP_ENV=development (the default) needs nothing: SQLite and a secret key kept under instance/,
+and an in-process stand-in for Redis. APP_ENV=production refuses to start unless SECRET_KEY,
+DATABASE_URL and REDIS_URL are all given, so a misconfigured server fails at once instead of
+running on throwaway state.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "production")
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def load_settings(
+    instance_path: Path, environ: Mapping[str, str], overrides: Mapping[str, Any]
+) -> dict[str, Any]:
+    env = environ.get("APP_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    production = env == "production"
+
+    settings: dict[str, Any] = {
+        "APP_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": environ.get("DATABASE_URL") or None,
+        "REDIS_URL": environ.get("REDIS_URL") or None,
+        "SECRET_KEY": environ.get("SECRET_KEY") or None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LANGUAGES": ("vi", "en"),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "feedback" / "translations"),
+        # The in-process worker thread runs only where a server is started (`flask serve`),
+        # never in one-off commands such as `flask db upgrade`.
+        "EMBEDDED_WORKER_INTERVAL": 0.5,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    settings.update(overrides)
+
+    if production:
+        missing = [
+            name
+            for name, key in (
+                ("SECRET_KEY", "SECRET_KEY"),
+                ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
+                ("REDIS_URL", "REDIS_URL"),
+            )
+            if not settings.get(key)
+        ]
+        if missing:
+            raise ConfigError(f"APP_ENV=production requires {', '.join(missing)} to be set")
+    else:
+        if not settings["SQLALCHEMY_DATABASE_URI"]:
+            instance_path.mkdir(parents=True, exist_ok=True)
+            settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'pakn.sqlite3'}"
+        if not settings["SECRET_KEY"]:
+            settings["SECRET_KEY"] = _development_secret(instance_path)
+    return settings
+
+
+def _development_secret(instance_path: Path) -> str:
+    # Kept on disk so that sessions and secret links survive a restart of the dev server.
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

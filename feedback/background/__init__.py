@@ -1,0 +1,1 @@
+"""Background work: the Redis connection, queues, the outbox, workers and periodic jobs."""

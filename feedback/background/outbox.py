@@ -1,0 +1,60 @@
+"""The transactional outbox.
+
+A service that causes a job adds an outbox row in the same transaction as its change and
+calls `commit_and_relay`. The relay enqueues after the commit, so a worker never looks for a
+row that is not there yet; when Redis is unreachable the rows wait for the periodic sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from feedback.background.queues import get_queue, queue_name_of
+from feedback.extensions import db
+from feedback.models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def add_job(func: Callable[..., Any], *args: Any) -> OutboxMessage:
+    message = OutboxMessage(
+        func=f"{func.__module__}.{func.__qualname__}", args=list(args), queue=queue_name_of(func)
+    )
+    db.session.add(message)
+    return message
+
+
+def commit_and_relay() -> None:
+    pending = [obj for obj in db.session.new if isinstance(obj, OutboxMessage)]
+    db.session.commit()
+    relay([message.id for message in pending])
+
+
+def relay(message_ids: Iterable[int] | None = None) -> int:
+    """Enqueue pending outbox rows (all of them, or the given ones); return how many."""
+    query = select(OutboxMessage).where(OutboxMessage.enqueued_at.is_(None)).order_by(OutboxMessage.id)
+    if message_ids is not None:
+        ids = list(message_ids)
+        if not ids:
+            return 0
+        query = query.where(OutboxMessage.id.in_(ids))
+    relayed = 0
+    for message in db.session.scalars(query).all():
+        try:
+            # The job id is derived from the row, so a second relay of the same row replaces
+            # the queued job instead of adding another.
+            get_queue(message.queue).enqueue(
+                message.func, *message.args, job_id=f"outbox-{message.id}"
+            )
+        except RedisError:
+            log.warning("Redis unreachable; outbox message %s left for the sweep", message.id)
+            break
+        message.enqueued_at = utcnow()
+        db.session.commit()
+        relayed += 1
+    return relayed

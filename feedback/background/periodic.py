@@ -1,0 +1,26 @@
+"""Every periodic job, in one list.
+
+Production runs them with exactly one `rq cron feedback.background.cron_config`; the embedded
+worker runs the same list in-process. Each is an idempotent sweep, because `rq cron` keeps its
+schedule in memory: it fires interval jobs when it starts and does not make up missed runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from feedback.jobs import compile_statistics, sweep_outbox
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    func: Callable[..., Any]
+    interval_seconds: int
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob(sweep_outbox, interval_seconds=60),
+    PeriodicJob(compile_statistics, interval_seconds=15 * 60),
+)

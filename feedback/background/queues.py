@@ -1,0 +1,60 @@
+"""The Redis connection and the queues, chosen by REDIS_URL.
+
+Without REDIS_URL the app talks to an in-process fakeredis server instead, so that one
+command runs everything on one machine (see embedded.py for the worker side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import fakeredis
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue
+
+QUEUE_NAMES = ("notifications", "deadlines", "statistics")
+EXTENSION_KEY = "pakn.redis"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["REDIS_URL"]
+    connection: Redis = (
+        Redis.from_url(url) if url else fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    )
+    app.extensions[EXTENSION_KEY] = connection
+
+
+def redis_connection(app: Flask | None = None) -> Redis:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def is_embedded(app: Flask) -> bool:
+    return not app.config["REDIS_URL"]
+
+
+def get_queue(name: str, app: Flask | None = None) -> Queue:
+    return Queue(name, connection=redis_connection(app))
+
+
+def all_queues(app: Flask | None = None) -> list[Queue]:
+    return [get_queue(name, app) for name in QUEUE_NAMES]
+
+
+def on_queue(name: str) -> Callable[[F], F]:
+    """Names, where a job is defined, the queue it runs on."""
+    if name not in QUEUE_NAMES:
+        raise ValueError(f"unknown queue {name!r}")
+
+    def mark(func: F) -> F:
+        func.queue_name = name  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def queue_name_of(func: Callable[..., Any]) -> str:
+    return func.queue_name  # type: ignore[attr-defined,no-any-return]

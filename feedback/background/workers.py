@@ -1,0 +1,50 @@
+"""RQ worker classes that run each job inside a fresh Flask app context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from rq import SimpleWorker, Worker
+from rq.job import Job
+from rq.queue import Queue
+from rq.timeouts import TimerDeathPenalty
+
+from feedback.background.queues import all_queues, redis_connection
+
+
+class _AppContextMixin:
+    flask_app: Flask
+
+    def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
+        # A context per job gives each job its own database session, removed afterwards.
+        with self.flask_app.app_context():
+            return super().perform_job(job, queue, *args, **kwargs)  # type: ignore[misc,no-any-return]
+
+
+class AppWorker(_AppContextMixin, Worker):
+    """The production worker: forks a work horse per job."""
+
+
+class AppSimpleWorker(_AppContextMixin, SimpleWorker):
+    """Runs jobs in the calling process: the tests use it to execute real jobs."""
+
+
+class ThreadWorker(AppSimpleWorker):
+    """Runs in a background thread, where Python allows no signal handlers."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+def make_worker(app: Flask, worker_class: type[_AppContextMixin] = AppSimpleWorker) -> Any:
+    worker = worker_class(all_queues(app), connection=redis_connection(app))  # type: ignore[call-arg]
+    worker.flask_app = app
+    return worker
+
+
+def run_jobs(app: Flask) -> bool:
+    """Run every queued job once, in this process; True when any ran."""
+    return bool(make_worker(app).work(burst=True, logging_level="WARNING"))

@@ -1,0 +1,133 @@
+"""The demo province (Khánh Hòa after the July 2025 merger) and one account for each role.
+
+The data files under feedback/data/ come from the project's reference data; areas.json is
+built from the `vietnam-provinces` package by scripts/build_areas.py.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from feedback.extensions import db
+from feedback.models import Area, Category, Department, RoutingRule, User
+from workflows import Role
+
+DATA = Path(__file__).parent / "data"
+DEMO_PASSWORD = "demo-pakn-2026"
+
+# Rules narrower than a category's default, to show that the most specific rule wins.
+LOCAL_RULES = (
+    ("CTN", "Phường Nha Trang", "UBNDXA"),
+    ("DDXD", "Đặc khu Trường Sa", "UBNDXA"),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: Role
+    department_code: str | None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("intake@example.org", Role.INTAKE_OFFICER, "TTPVHCC"),
+    DemoAccount("officer.sxd@example.org", Role.DEPARTMENT_OFFICER, "SXD"),
+    DemoAccount("head.sxd@example.org", Role.DEPARTMENT_HEAD, "SXD"),
+    DemoAccount("leader@example.org", Role.LEADER, "VPUBND"),
+    DemoAccount("admin@example.org", Role.ADMINISTRATOR, None),
+)
+
+
+def _load(name: str) -> Any:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def is_seeded() -> bool:
+    return bool(db.session.scalar(select(func.count(Department.id))))
+
+
+def seed_demo() -> list[DemoAccount]:
+    """Fill an empty database with the demo province; returns the accounts that were made."""
+    areas = _seed_areas(_load("areas.json"))
+    departments = _seed_departments(_load("departments.json"))
+    categories = _seed_categories(_load("categories.json"), departments)
+    for code, area_name, department_code in LOCAL_RULES:
+        db.session.add(
+            RoutingRule(category=categories[code], area=areas[area_name], department=departments[department_code])
+        )
+    accounts = list(DEMO_ACCOUNTS) + [
+        DemoAccount(f"officer.{code.lower()}@example.org", Role.DEPARTMENT_OFFICER, code)
+        for code, department in departments.items()
+        if department.kind in ("department", "commune") and not department.external and code != "SXD"
+    ]
+    for account in accounts:
+        user = User(
+            email=account.email,
+            name=account.email.split("@")[0],
+            role=account.role.value,
+            department=departments[account.department_code] if account.department_code else None,
+        )
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    db.session.commit()
+    return accounts
+
+
+def _seed_areas(tree: dict[str, Any]) -> dict[str, Area]:
+    province = Area(code=tree["code"], name=tree["name"], kind=tree["kind"])
+    db.session.add(province)
+    by_name = {province.name: province}
+    for child in tree["children"]:
+        area = Area(code=child["code"], name=child["name"], kind=child["kind"], parent=province)
+        db.session.add(area)
+        by_name[area.name] = area
+    return by_name
+
+
+def _seed_departments(records: list[dict[str, Any]]) -> dict[str, Department]:
+    departments: dict[str, Department] = {}
+    for record in records:
+        departments[record["code"]] = Department(
+            code=record["code"],
+            name_vi=record["name_vi"],
+            name_en=record["name_en"],
+            kind=record["kind"],
+            email=record["email"],
+            is_intake=record["is_intake"],
+            external=record["external"],
+        )
+        db.session.add(departments[record["code"]])
+    db.session.flush()
+    for record in records:
+        if record["parent_code"]:
+            departments[record["code"]].parent_id = departments[record["parent_code"]].id
+    return departments
+
+
+def _seed_categories(
+    records: list[dict[str, Any]], departments: dict[str, Department]
+) -> dict[str, Category]:
+    categories: dict[str, Category] = {}
+    for record in records:
+        category = Category(
+            code=record["code"],
+            name_vi=record["name_vi"],
+            name_en=record["name_en"],
+            description_vi=record["description_vi"],
+            description_en=record["description_en"],
+            urgency=record["urgency"],
+            applies_to=record["applies_to"],
+            external=record["external"],
+            extra_fields=record.get("extra_fields", []),
+        )
+        db.session.add(category)
+        categories[record["code"]] = category
+        # Matters for an outside body (the police) go to intake, which forwards them.
+        if not record["external"]:
+            db.session.add(RoutingRule(category=category, department=departments[record["default_department_code"]]))
+    return categories

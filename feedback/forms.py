@@ -1,0 +1,126 @@
+"""Web forms. Every validator carries its own translatable message: WTForms ships none in
+Vietnamese. Choice fields check their own choices for the same reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    Field,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from feedback.i18n import KIND_LABELS, RATING_LABELS
+
+
+class InChoices:
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if field.data not in {str(value) for value, _label in field.choices}:
+            raise ValidationError(self.message)
+
+
+def _choice(label: Any, message: Any, field_class: type = SelectField, **kwargs: Any) -> Any:
+    return field_class(
+        label,
+        validate_choice=False,
+        validators=[DataRequired(message=message), InChoices(message)],
+        **kwargs,
+    )
+
+
+class SubmissionForm(FlaskForm):
+    kind = _choice(
+        _l("What are you sending?"),
+        _l("Choose feedback or recommendation."),
+        RadioField,
+        choices=list(KIND_LABELS.items()),
+    )
+    category = _choice(_l("Subject"), _l("Choose the subject of your submission."))
+    area = _choice(_l("Commune or ward"), _l("Choose the commune or ward where it happens."))
+    address = StringField(
+        _l("Street address or landmark"),
+        validators=[Optional(), Length(max=300, message=_l("Keep the address under 300 characters."))],
+    )
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(message=_l("Enter a title.")),
+            Length(min=5, max=120, message=_l("The title must be 5 to 120 characters long.")),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[
+            DataRequired(message=_l("Describe the problem or your proposal.")),
+            Length(min=20, max=5000, message=_l("The description must be 20 to 5,000 characters long.")),
+        ],
+    )
+    name = StringField(
+        _l("Your name (optional)"),
+        validators=[Optional(), Length(max=200, message=_l("Keep the name under 200 characters."))],
+    )
+    email = EmailField(
+        _l("Email (optional)"),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter an email address like name@example.com."), check_deliverability=False),
+        ],
+    )
+
+
+class TrackForm(FlaskForm):
+    code = StringField(_l("Tracking code"), validators=[DataRequired(message=_l("Enter the tracking code."))])
+    secret = StringField(_l("Secret key"), validators=[DataRequired(message=_l("Enter the secret key."))])
+
+
+class RatingForm(FlaskForm):
+    level = _choice(
+        _l("How satisfied are you with the answer?"),
+        _l("Choose how satisfied you are."),
+        RadioField,
+        choices=list(RATING_LABELS.items()),
+    )
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("Keep the comment under 2,000 characters."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter your email address."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
+
+
+class AcceptForm(FlaskForm):
+    department = _choice(_l("Department to handle it"), _l("Choose a department."))
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for rejection (shown to the submitter)"),
+        validators=[
+            DataRequired(message=_l("Give the reason for rejecting.")),
+            Length(max=2000, message=_l("Keep the reason under 2,000 characters.")),
+        ],
+    )
+
+
+class ResolveForm(FlaskForm):
+    answer = TextAreaField(
+        _l("Answer to the submitter"),
+        validators=[
+            DataRequired(message=_l("Write the answer.")),
+            Length(min=20, max=10000, message=_l("The answer must be 20 to 10,000 characters long.")),
+        ],
+    )

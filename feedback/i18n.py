@@ -1,0 +1,100 @@
+"""Language choice and the labels templates show for the engine's codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from feedback.extensions import babel
+
+STATUS_LABELS = {
+    "submitted": _l("Submitted"),
+    "accepted": _l("Accepted"),
+    "in_progress": _l("In progress"),
+    "waiting_for_submitter": _l("Waiting for the submitter"),
+    "resolved": _l("Answered"),
+    "reopened": _l("Reopened"),
+    "closed": _l("Closed"),
+    "rejected": _l("Rejected"),
+}
+ACTION_LABELS = {
+    "submit": _l("Submitted"),
+    "accept": _l("Accepted"),
+    "reject": _l("Rejected"),
+    "start": _l("Work started"),
+    "request_info": _l("Information requested"),
+    "provide_info": _l("Information provided"),
+    "resolve": _l("Answered"),
+    "reopen": _l("Reopened"),
+    "close": _l("Closed"),
+    "transfer": _l("Transferred"),
+    "rate": _l("Rated"),
+}
+KIND_LABELS = {"feedback": _l("Feedback"), "recommendation": _l("Recommendation")}
+CHANNEL_LABELS = {
+    "web": _l("Web"),
+    "api": _l("API"),
+    "hotline": _l("Hotline"),
+    "walk_in": _l("Walk-in"),
+    "email": _l("Email"),
+}
+RATING_LABELS = {
+    "satisfied": _l("Satisfied"),
+    "acceptable": _l("Acceptable"),
+    "not_satisfied": _l("Not satisfied"),
+}
+ROLE_LABELS = {
+    "submitter": _l("Submitter"),
+    "intake_officer": _l("Intake officer"),
+    "department_officer": _l("Department officer"),
+    "department_head": _l("Department head"),
+    "leader": _l("Leader"),
+    "administrator": _l("Administrator"),
+    "system": _l("System"),
+}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    # Vietnamese is the default for everyone who has not chosen; `?lang=` lets a link choose.
+    asked = request.args.get("lang")
+    return asked if asked in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "vi")
+
+
+def localized(obj: Any, field: str) -> str:
+    """obj.<field>_en in English, obj.<field>_vi otherwise."""
+    return str(getattr(obj, f"{field}_{'en' if current_language() == 'en' else 'vi'}"))
+
+
+def format_moment(value: datetime | None) -> str:
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
+def format_percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(
+        get_locale=current_language,
+        localized=localized,
+        status_label=lambda code: STATUS_LABELS.get(code, code),
+        action_label=lambda code: ACTION_LABELS.get(code, code),
+        kind_label=lambda code: KIND_LABELS.get(code, code),
+        channel_label=lambda code: CHANNEL_LABELS.get(code, code),
+        rating_label=lambda code: RATING_LABELS.get(code, code),
+        role_label=lambda code: ROLE_LABELS.get(code, code),
+    )
+    app.jinja_env.filters.update(moment=format_moment, percent=format_percent)

@@ -1,0 +1,1 @@
+"""Use cases. Each takes the acting user explicitly, does one thing and commits once."""

@@ -1,0 +1,50 @@
+"""Who on the staff may see which tickets. Enforced here, so no page can forget it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, false, or_, select
+
+from feedback.extensions import db
+from feedback.models import Ticket, User
+from feedback.services.errors import NotFoundError
+from workflows import Role, Status
+
+SEES_EVERYTHING = frozenset({Role.LEADER, Role.ADMINISTRATOR})
+SCREENS_SUBMISSIONS = frozenset({Role.INTAKE_OFFICER})
+
+
+def visible_tickets(user: User) -> Select[tuple[Ticket]]:
+    role = user.workflow_role
+    query = select(Ticket)
+    if role in SEES_EVERYTHING:
+        return query
+    conditions = []
+    if role in SCREENS_SUBMISSIONS:
+        conditions.append(Ticket.status == Status.SUBMITTED.value)
+    if user.department_id is not None:
+        # Until intake accepts it, a submission is not yet the department's to handle.
+        conditions.append(
+            and_(Ticket.department_id == user.department_id, Ticket.status != Status.SUBMITTED.value)
+        )
+    return query.where(or_(*conditions) if conditions else false())
+
+
+def get_ticket_for(user: User, ticket_id: int) -> Ticket:
+    """The ticket if this user may see it; NotFoundError otherwise, so ids reveal nothing."""
+    ticket = db.session.scalars(visible_tickets(user).where(Ticket.id == ticket_id)).one_or_none()
+    if ticket is None:
+        raise NotFoundError("ticket")
+    return ticket
+
+
+def inbox(user: User, limit: int = 200) -> list[Ticket]:
+    """The user's tickets still needing work, the nearest deadline first."""
+    open_statuses = [s.value for s in Status if s not in (Status.CLOSED, Status.REJECTED)]
+    due = db.func.coalesce(Ticket.resolve_due, Ticket.classify_due)
+    query = (
+        visible_tickets(user)
+        .where(Ticket.status.in_(open_statuses))
+        .order_by(due, Ticket.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

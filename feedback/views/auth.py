@@ -1,0 +1,52 @@
+"""Staff sign-in and sign-out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from feedback.extensions import db
+from feedback.forms import LoginForm
+from feedback.models import User
+from feedback.services.accounts import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login(manager: LoginManager) -> None:
+    manager.login_view = "auth.login"
+    manager.login_message = _l("Please sign in to see this page.")
+    manager.login_message_category = "info"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("staff.inbox"))
+        form.password.errors = [_("The email address or password is not correct.")]
+    page = render_template("auth/login.html", form=form)
+    return (page, 422) if form.errors else page
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    return redirect(url_for("public.home"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None

@@ -1,0 +1,17 @@
+"""The leaders' dashboard: satisfaction and on-time rates per department, from the rollups."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from feedback.services.statistics import DASHBOARD_TARGET, department_overview
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+@bp.get("/")
+@login_required
+def overview() -> str:
+    overview = department_overview(current_user)
+    return render_template("dashboard/overview.html", overview=overview, target=DASHBOARD_TARGET)

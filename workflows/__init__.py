@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from .calendar import TIMEZONE, WorkingCalendar
+from .deadlines import (
+    DeadlinePolicy,
+    Urgency,
+    classify_deadline,
+    is_on_time,
+    resolve_deadline,
+)
+from .routing import Rule, RoutingDecision, route
+from .states import (
+    OPEN,
+    TERMINAL,
+    TRANSITIONS,
+    Action,
+    EventFact,
+    IllegalTransition,
+    ReasonRequired,
+    ReplayError,
+    Role,
+    Status,
+    Transition,
+    allowed_actions,
+    replay,
+    transition,
+)
+
+__all__ = [
+    "OPEN",
+    "TERMINAL",
+    "TIMEZONE",
+    "TRANSITIONS",
+    "Action",
+    "DeadlinePolicy",
+    "EventFact",
+    "IllegalTransition",
+    "ReasonRequired",
+    "ReplayError",
+    "Role",
+    "RoutingDecision",
+    "Rule",
+    "Status",
+    "Transition",
+    "Urgency",
+    "WorkingCalendar",
+    "allowed_actions",
+    "classify_deadline",
+    "is_on_time",
+    "replay",
+    "resolve_deadline",
+    "route",
+    "transition",
+]

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    WAITING_FOR_SUBMITTER = "waiting_for_submitter"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+class Role(StrEnum):
+    SUBMITTER = "submitter"
+    INTAKE_OFFICER = "intake_officer"
+    DEPARTMENT_OFFICER = "department_officer"
+    DEPARTMENT_HEAD = "department_head"
+    LEADER = "leader"
+    ADMINISTRATOR = "administrator"
+    SYSTEM = "system"
+
+
+class Action(StrEnum):
+    # SUBMIT only ever appears as the first stored event; it is deliberately
+    # absent from TRANSITIONS so transition() can never produce it.
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    START = "start"
+    REQUEST_INFO = "request_info"
+    PROVIDE_INFO = "provide_info"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    TRANSFER = "transfer"
+    # The submitter's rating: recorded as an event, and the status stays RESOLVED.
+    RATE = "rate"
+
+
+TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED})
+
+# RESOLVED is in neither set: the agency is done, the submitter has not yet
+# confirmed or reopened.
+OPEN: frozenset[Status] = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.IN_PROGRESS,
+        Status.WAITING_FOR_SUBMITTER,
+        Status.REOPENED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[Status]
+    target: Status
+    roles: frozenset[Role]
+    reason_required: bool = False
+
+
+def _row(
+    action: Action,
+    sources: Iterable[Status],
+    target: Status,
+    roles: Iterable[Role],
+    reason_required: bool = False,
+) -> tuple[Action, Transition]:
+    return action, Transition(action, frozenset(sources), target, frozenset(roles), reason_required)
+
+
+_S = Status
+_R = Role
+_SCREENERS = (_R.INTAKE_OFFICER, _R.DEPARTMENT_HEAD, _R.LEADER, _R.ADMINISTRATOR)
+_HANDLERS = (_R.DEPARTMENT_OFFICER, _R.DEPARTMENT_HEAD)
+_WORKABLE = (_S.ACCEPTED, _S.IN_PROGRESS, _S.REOPENED)
+
+TRANSITIONS: dict[Action, Transition] = dict(
+    [
+        _row(Action.ACCEPT, [_S.SUBMITTED], _S.ACCEPTED, _SCREENERS),
+        _row(Action.REJECT, [_S.SUBMITTED], _S.REJECTED, _SCREENERS, reason_required=True),
+        _row(Action.START, [_S.ACCEPTED, _S.REOPENED], _S.IN_PROGRESS, _HANDLERS),
+        _row(
+            Action.REQUEST_INFO,
+            [_S.IN_PROGRESS],
+            _S.WAITING_FOR_SUBMITTER,
+            _HANDLERS,
+            reason_required=True,
+        ),
+        _row(Action.PROVIDE_INFO, [_S.WAITING_FOR_SUBMITTER], _S.IN_PROGRESS, [_R.SUBMITTER]),
+        _row(Action.RESOLVE, _WORKABLE, _S.RESOLVED, _HANDLERS),
+        _row(Action.REOPEN, [_S.RESOLVED], _S.REOPENED, [_R.SUBMITTER], reason_required=True),
+        _row(Action.RATE, [_S.RESOLVED], _S.RESOLVED, [_R.SUBMITTER]),
+        _row(
+            Action.CLOSE,
+            [_S.RESOLVED],
+            _S.CLOSED,
+            [_R.SUBMITTER, _R.SYSTEM, _R.DEPARTMENT_HEAD, _R.LEADER, _R.ADMINISTRATOR],
+        ),
+        _row(
+            Action.TRANSFER,
+            _WORKABLE,
+            _S.ACCEPTED,
+            [_R.DEPARTMENT_HEAD, _R.INTAKE_OFFICER, _R.LEADER, _R.ADMINISTRATOR],
+            reason_required=True,
+        ),
+    ]
+)
+
+
+class IllegalTransition(Exception):
+    # `code` is a stable machine string so callers can map it to translated
+    # messages; nothing here is meant to be shown to users verbatim.
+    def __init__(self, code: str, status: Status, action: Action, role: Role) -> None:
+        super().__init__(f"{code}: {action} from {status} by {role}")
+        self.code = code
+        self.status = status
+        self.action = action
+        self.role = role
+
+
+class ReasonRequired(IllegalTransition):
+    def __init__(self, status: Status, action: Action, role: Role) -> None:
+        super().__init__("reason_required", status, action, role)
+
+
+def transition(status: Status, action: Action, role: Role, *, reason: str | None = None) -> Status:
+    if status in TERMINAL:
+        raise IllegalTransition("terminal_status", status, action, role)
+    row = TRANSITIONS.get(action)
+    if row is None:
+        raise IllegalTransition("not_a_transition", status, action, role)
+    if status not in row.sources:
+        raise IllegalTransition("invalid_source", status, action, role)
+    if role not in row.roles:
+        raise IllegalTransition("role_not_allowed", status, action, role)
+    if row.reason_required and (reason is None or not reason.strip()):
+        raise ReasonRequired(status, action, role)
+    return row.target
+
+
+def allowed_actions(status: Status, role: Role) -> list[Action]:
+    # Terminal statuses are no row's source, so they yield an empty list.
+    return [a for a, row in TRANSITIONS.items() if status in row.sources and role in row.roles]
+
+
+@dataclass(frozen=True)
+class EventFact:
+    action: Action
+    from_status: Status | None
+    to_status: Status
+
+
+class ReplayError(ValueError):
+    # Raised for a stored history the table cannot produce: that is data
+    # corruption, not a user mistake, hence a separate type from IllegalTransition.
+    def __init__(self, code: str, index: int, event: EventFact | None) -> None:
+        super().__init__(f"{code} at event {index}: {event}")
+        self.code = code
+        self.index = index
+        self.event = event
+
+
+def replay(events: Iterable[EventFact]) -> Status:
+    current: Status | None = None
+    for index, event in enumerate(events):
+        if current is None:
+            if (event.action, event.from_status, event.to_status) != (
+                Action.SUBMIT,
+                None,
+                Status.SUBMITTED,
+            ):
+                raise ReplayError("invalid_first_event", index, event)
+            current = Status.SUBMITTED
+            continue
+        if event.from_status != current:
+            raise ReplayError("status_mismatch", index, event)
+        if current in TERMINAL:
+            raise ReplayError("event_after_terminal", index, event)
+        row = TRANSITIONS.get(event.action)
+        if row is None or current not in row.sources or event.to_status != row.target:
+            raise ReplayError("illegal_transition", index, event)
+        current = row.target
+    if current is None:
+        raise ReplayError("empty_history", 0, None)
+    return current
