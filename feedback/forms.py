@@ -11,6 +11,7 @@ from wtforms import (
     EmailField,
     Field,
     PasswordField,
+    SelectChoice,
     RadioField,
     SelectField,
     StringField,
@@ -26,8 +27,14 @@ class InChoices:
         self.message = message
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
-        if field.data not in {str(value) for value, _label in field.choices}:
+        if field.data not in {choice.value for choice in field.choices if choice.value}:
             raise ValidationError(self.message)
+
+
+def choices_from(pairs: Any, placeholder: Any = None) -> list[SelectChoice]:
+    """Options for a choice field, after an empty "choose" option when a placeholder is given."""
+    options = [SelectChoice("", placeholder)] if placeholder else []
+    return options + [SelectChoice(str(value), label) for value, label in pairs]
 
 
 def _choice(label: Any, message: Any, field_class: type = SelectField, **kwargs: Any) -> Any:
@@ -44,7 +51,7 @@ class SubmissionForm(FlaskForm):
         _l("What are you sending?"),
         _l("Choose feedback or recommendation."),
         RadioField,
-        choices=list(KIND_LABELS.items()),
+        choices=choices_from(KIND_LABELS.items()),
     )
     category = _choice(_l("Subject"), _l("Choose the subject of your submission."))
     area = _choice(_l("Commune or ward"), _l("Choose the commune or ward where it happens."))
@@ -89,7 +96,7 @@ class RatingForm(FlaskForm):
         _l("How satisfied are you with the answer?"),
         _l("Choose how satisfied you are."),
         RadioField,
-        choices=list(RATING_LABELS.items()),
+        choices=choices_from(RATING_LABELS.items()),
     )
     comment = TextAreaField(
         _l("Comment (optional)"),

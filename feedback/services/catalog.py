@@ -13,16 +13,16 @@ def active_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).where(Category.active).order_by(Category.id)))
 
 
-def category_choices() -> list[tuple[str, str]]:
-    return [(str(c.id), localized(c, "name")) for c in active_categories()]
+def category_choices() -> list[tuple[int, str]]:
+    return [(c.id, localized(c, "name")) for c in active_categories()]
 
 
-def area_choices() -> list[tuple[str, str]]:
+def area_choices() -> list[tuple[int, str]]:
     """The units that tickets are filed against: the leaves of the area tree."""
     parent = db.aliased(Area)
     has_children = select(parent.id).where(parent.parent_id == Area.id).exists()
     areas = db.session.scalars(select(Area).where(~has_children).order_by(Area.name))
-    return [(str(a.id), a.name) for a in areas]
+    return [(a.id, a.name) for a in areas]
 
 
 def handling_departments() -> list[Department]:

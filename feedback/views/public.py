@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from feedback.forms import RatingForm, SubmissionForm, TrackForm
+from feedback.forms import RatingForm, SubmissionForm, TrackForm, choices_from
 from feedback.i18n import current_language
 from feedback.services import catalog
 from feedback.services.calendar import deadline_policy
@@ -27,8 +27,8 @@ def home() -> str:
 @bp.route("/submit", methods=["GET", "POST"])
 def submit() -> Response | tuple[str, int] | str:
     form = SubmissionForm()
-    form.category.choices = catalog.category_choices()
-    form.area.choices = catalog.area_choices()
+    form.category.choices = choices_from(catalog.category_choices(), _("Choose a subject"))
+    form.area.choices = choices_from(catalog.area_choices(), _("Choose a commune or ward"))
     if form.validate_on_submit():
         receipt = submit_ticket(
             Submission(

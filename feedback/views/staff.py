@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from feedback.forms import AcceptForm, RejectForm, ResolveForm
+from feedback.forms import AcceptForm, RejectForm, ResolveForm, choices_from
 from feedback.i18n import STATUS_LABELS, localized
 from feedback.models import Ticket, utcnow
 from feedback.services import catalog, handling
@@ -79,7 +79,7 @@ def _act(ticket: Ticket, action: Callable[[], Ticket], done: str) -> Response:
 
 def _accept_form(ticket: Ticket) -> AcceptForm:
     form = AcceptForm(department=str(ticket.department_id))
-    form.department.choices = [(str(d.id), localized(d, "name")) for d in catalog.handling_departments()]
+    form.department.choices = choices_from((d.id, localized(d, "name")) for d in catalog.handling_departments())
     return form
 
 
