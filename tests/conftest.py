@@ -75,6 +75,8 @@ def redis(app: Flask) -> Iterator[Redis]:
 
 @pytest.fixture
 def database(app: Flask, redis: Redis) -> Iterator[None]:
+    # No app context stays pushed during the test: each request and job must get its own,
+    # with its own session and `g`, as in production.
     with app.app_context():
         engines = db.engines
         engine = engines[None]
@@ -82,14 +84,16 @@ def database(app: Flask, redis: Redis) -> Iterator[None]:
         transaction = connection.begin()
         # Every session of this test, in requests and jobs alike, runs on this connection.
         engines[None] = connection  # type: ignore[assignment]
-        try:
-            yield
+    try:
+        yield
+        with app.app_context():
             assert_replay_matches_status()
-        finally:
+    finally:
+        with app.app_context():
             db.session.remove()
-            transaction.rollback()
-            connection.close()
-            engines[None] = engine
+        transaction.rollback()
+        connection.close()
+        engines[None] = engine
 
 
 def assert_replay_matches_status() -> None:

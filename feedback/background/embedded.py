@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 
 from flask import Flask
 from rq.cron import CronScheduler
 from rq.scheduler import RQScheduler
 
-from feedback.background.periodic import PERIODIC_JOBS
+from feedback.background.periodic import PERIODIC_JOBS, PeriodicJob
 from feedback.background.queues import QUEUE_NAMES, queue_name_of, redis_connection
 from feedback.background.workers import ThreadWorker, make_worker
 
@@ -22,12 +23,12 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedWorker:
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, periodic_jobs: Sequence[PeriodicJob] = PERIODIC_JOBS) -> None:
         connection = redis_connection(app)
         self.interval = float(app.config["EMBEDDED_WORKER_INTERVAL"])
         self.scheduler = RQScheduler(QUEUE_NAMES, connection=connection)
         self.cron = CronScheduler(connection=connection, logging_level=logging.WARNING)
-        for periodic in PERIODIC_JOBS:
+        for periodic in periodic_jobs:
             self.cron.register(
                 periodic.func, queue_name_of(periodic.func), interval=periodic.interval_seconds
             )

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import fakeredis
 from flask import Flask, current_app
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rq import Queue
 
 QUEUE_NAMES = ("notifications", "deadlines", "statistics")
@@ -22,8 +24,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def init_app(app: Flask) -> None:
     url = app.config["REDIS_URL"]
+    # A request that relays the outbox must not hang while Redis is down: fail fast, and
+    # leave the rows to the sweep.
     connection: Redis = (
-        Redis.from_url(url) if url else fakeredis.FakeRedis(server=fakeredis.FakeServer())
+        Redis.from_url(url, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1))
+        if url
+        else fakeredis.FakeRedis(server=fakeredis.FakeServer())
     )
     app.extensions[EXTENSION_KEY] = connection
 

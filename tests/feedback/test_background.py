@@ -1,0 +1,95 @@
+"""The outbox, the embedded worker and the periodic job list, with real RQ workers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from flask import Flask
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from sqlalchemy import func, select
+
+from feedback.background.embedded import EmbeddedWorker
+from feedback.background.periodic import PERIODIC_JOBS, PeriodicJob
+from feedback.background.queues import EXTENSION_KEY, get_queue, on_queue
+from feedback.extensions import db
+from feedback.jobs import sweep_outbox
+from feedback.models import Area, Category, Department, DepartmentStats, OutboxMessage, User
+from feedback.services.handling import accept_ticket
+from feedback.services.submissions import Submission, submit_ticket
+
+
+# The embedded worker runs jobs in this process, so its jobs can reach the test's Redis client.
+TEST_REDIS: list[Redis] = []
+
+
+@on_queue("statistics")
+def mark_run(key: str = "periodic") -> None:
+    TEST_REDIS[0].incr(key)
+
+
+def accept_a_ticket() -> None:
+    receipt = submit_ticket(
+        Submission(
+            kind="feedback",
+            category_id=db.session.scalar(select(Category.id).where(Category.code == "DIEN")),
+            area_id=db.session.scalar(select(Area.id).where(Area.name == "Phường Nha Trang")),
+            title="Đèn đường không sáng",
+            description="Cả dãy đèn đường trên phố không sáng từ ba ngày nay.",
+        ),
+        actor=None,
+    )
+    intake = db.session.scalars(select(User).where(User.email == "intake@example.org")).one()
+    department = db.session.scalars(select(Department).where(Department.code == "SCT")).one()
+    accept_ticket(intake, receipt.ticket.id, department.id)
+
+
+def test_staff_action_succeeds_with_redis_down_and_its_job_runs_later(
+    app: Flask, database: None, redis: Redis, run_worker: Callable[[], bool]
+) -> None:
+    app.extensions[EXTENSION_KEY] = Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
+    with app.app_context():
+        accept_a_ticket()
+        pending = db.session.scalars(select(OutboxMessage).where(OutboxMessage.enqueued_at.is_(None))).all()
+        assert [m.func for m in pending] == ["feedback.jobs.compile_statistics"]
+
+    app.extensions[EXTENSION_KEY] = redis
+    assert not run_worker(), "nothing can be queued before the sweep"
+    get_queue("notifications", app).enqueue(sweep_outbox)
+    assert run_worker()
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.enqueued_at.is_(None))) == 0
+        stats = db.session.scalars(select(DepartmentStats)).one()
+        assert (stats.department.code, stats.received, stats.accepted) == ("SCT", 1, 1)
+
+
+def test_relay_enqueues_after_commit(app: Flask, database: None, redis: Redis) -> None:
+    with app.app_context():
+        accept_a_ticket()
+    jobs = get_queue("statistics", app).get_jobs()
+    assert [job.func_name for job in jobs] == ["feedback.jobs.compile_statistics"]
+    assert jobs[0].id.startswith("outbox-")
+
+
+def test_embedded_worker_runs_queued_and_periodic_jobs(app: Flask, redis: Redis) -> None:
+    TEST_REDIS[:] = [redis]
+    worker = EmbeddedWorker(app, periodic_jobs=[PeriodicJob(mark_run, interval_seconds=3600)])
+    job = get_queue("statistics", app).enqueue(mark_run, "queued")
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (redis.get("queued") and redis.get("periodic")):
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+    assert job.get_status(refresh=True) == "finished"
+    assert redis.get("queued") == b"1"
+    assert redis.get("periodic") == b"1", "an interval job runs once when the worker starts"
+
+
+def test_every_periodic_job_is_a_known_queued_function() -> None:
+    assert {p.func.__name__ for p in PERIODIC_JOBS} == {"sweep_outbox", "compile_statistics"}
+    for periodic in PERIODIC_JOBS:
+        assert periodic.func.queue_name in ("notifications", "deadlines", "statistics")
