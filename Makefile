@@ -18,7 +18,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 	touch $@
 
 $(CATALOG).mo: $(CATALOG).po $(INSTALLED)
-	$(BIN)/pybabel compile --use-fuzzy -d feedback/translations -D messages
+	$(BIN)/pybabel compile -d feedback/translations -D messages
 
 run: install
 	$(FLASK) db upgrade

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 
 from feedback.extensions import babel
@@ -81,8 +81,9 @@ def format_moment(value: datetime | None) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
 
-def format_percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+def format_rate(value: float | None) -> str:
+    # Babel writes the decimal mark of the language: 92,5% in Vietnamese, 92.5% in English.
+    return "—" if value is None else format_percent(value, "#,##0.0%")
 
 
 def init_app(app: Flask) -> None:
@@ -97,4 +98,4 @@ def init_app(app: Flask) -> None:
         rating_label=lambda code: RATING_LABELS.get(code, code),
         role_label=lambda code: ROLE_LABELS.get(code, code),
     )
-    app.jinja_env.filters.update(moment=format_moment, percent=format_percent)
+    app.jinja_env.filters.update(moment=format_moment, percent=format_rate)
