@@ -27,7 +27,8 @@ from feedback.background.queues import EXTENSION_KEY
 from feedback.background.workers import run_jobs
 from feedback.demo import DEMO_PASSWORD, seed_demo
 from feedback.extensions import db
-from feedback.models import Ticket
+from feedback.models import Area, Category, Ticket
+from feedback.services.submissions import Submission, submit_ticket
 from workflows import EventFact, Status, replay
 from workflows.states import Action
 
@@ -104,6 +105,27 @@ def assert_replay_matches_status() -> None:
             for e in ticket.events
         ]
         assert replay(facts) == Status(ticket.status), ticket.code
+
+
+@pytest.fixture
+def make_ticket(app: Flask, database: None) -> Callable[..., int]:
+    """Submit a ticket through the service, as the public form does; returns its id."""
+
+    def make(category: str = "GTDB", area: str = "Phường Nha Trang", title: str = "Đèn tín hiệu hỏng") -> int:
+        with app.app_context():
+            receipt = submit_ticket(
+                Submission(
+                    kind="feedback",
+                    category_id=db.session.scalar(select(Category.id).where(Category.code == category)),
+                    area_id=db.session.scalar(select(Area.id).where(Area.name == area)),
+                    title=title,
+                    description="Sự việc kéo dài từ hôm qua, đề nghị cơ quan chức năng kiểm tra.",
+                ),
+                actor=None,
+            )
+            return receipt.ticket.id
+
+    return make
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ class EmbeddedWorker:
     def __init__(self, app: Flask, periodic_jobs: Sequence[PeriodicJob] = PERIODIC_JOBS) -> None:
         connection = redis_connection(app)
         self.interval = float(app.config["EMBEDDED_WORKER_INTERVAL"])
-        self.scheduler = RQScheduler(QUEUE_NAMES, connection=connection)
+        self.scheduler = RQScheduler(QUEUE_NAMES, connection=connection, logging_level=logging.WARNING)
         self.cron = CronScheduler(connection=connection, logging_level=logging.WARNING)
         for periodic in periodic_jobs:
             self.cron.register(

@@ -16,9 +16,8 @@ from feedback.background.periodic import PERIODIC_JOBS, PeriodicJob
 from feedback.background.queues import EXTENSION_KEY, get_queue, on_queue
 from feedback.extensions import db
 from feedback.jobs import sweep_outbox
-from feedback.models import Area, Category, Department, DepartmentStats, OutboxMessage, User
+from feedback.models import Department, DepartmentStats, OutboxMessage, User
 from feedback.services.handling import accept_ticket
-from feedback.services.submissions import Submission, submit_ticket
 
 
 # The embedded worker runs jobs in this process, so its jobs can reach the test's Redis client.
@@ -30,28 +29,19 @@ def mark_run(key: str = "periodic") -> None:
     TEST_REDIS[0].incr(key)
 
 
-def accept_a_ticket() -> None:
-    receipt = submit_ticket(
-        Submission(
-            kind="feedback",
-            category_id=db.session.scalar(select(Category.id).where(Category.code == "DIEN")),
-            area_id=db.session.scalar(select(Area.id).where(Area.name == "Phường Nha Trang")),
-            title="Đèn đường không sáng",
-            description="Cả dãy đèn đường trên phố không sáng từ ba ngày nay.",
-        ),
-        actor=None,
-    )
+def accept(ticket_id: int) -> None:
     intake = db.session.scalars(select(User).where(User.email == "intake@example.org")).one()
     department = db.session.scalars(select(Department).where(Department.code == "SCT")).one()
-    accept_ticket(intake, receipt.ticket.id, department.id)
+    accept_ticket(intake, ticket_id, department.id)
 
 
 def test_staff_action_succeeds_with_redis_down_and_its_job_runs_later(
-    app: Flask, database: None, redis: Redis, run_worker: Callable[[], bool]
+    app: Flask, redis: Redis, make_ticket: Callable[..., int], run_worker: Callable[[], bool]
 ) -> None:
+    ticket_id = make_ticket("DIEN")
     app.extensions[EXTENSION_KEY] = Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
     with app.app_context():
-        accept_a_ticket()
+        accept(ticket_id)
         pending = db.session.scalars(select(OutboxMessage).where(OutboxMessage.enqueued_at.is_(None))).all()
         assert [m.func for m in pending] == ["feedback.jobs.compile_statistics"]
 
@@ -65,9 +55,10 @@ def test_staff_action_succeeds_with_redis_down_and_its_job_runs_later(
         assert (stats.department.code, stats.received, stats.accepted) == ("SCT", 1, 1)
 
 
-def test_relay_enqueues_after_commit(app: Flask, database: None, redis: Redis) -> None:
+def test_relay_enqueues_after_commit(app: Flask, make_ticket: Callable[..., int]) -> None:
+    ticket_id = make_ticket("DIEN")
     with app.app_context():
-        accept_a_ticket()
+        accept(ticket_id)
     jobs = get_queue("statistics", app).get_jobs()
     assert [job.func_name for job in jobs] == ["feedback.jobs.compile_statistics"]
     assert jobs[0].id.startswith("outbox-")

@@ -11,24 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import Area, Category, Department, Ticket
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.models import Department, Ticket
 
 
 @pytest.fixture
-def road_ticket(app: Flask, database: None) -> int:
-    with app.app_context():
-        receipt = submit_ticket(
-            Submission(
-                kind="feedback",
-                category_id=db.session.scalar(select(Category.id).where(Category.code == "GTDB")),
-                area_id=db.session.scalar(select(Area.id).where(Area.name == "Phường Nha Trang")),
-                title="Đèn tín hiệu hỏng",
-                description="Đèn tín hiệu ở ngã tư không hoạt động từ hôm qua.",
-            ),
-            actor=None,
-        )
-        return receipt.ticket.id
+def road_ticket(make_ticket: Callable[..., int]) -> int:
+    return make_ticket("GTDB")
 
 
 def department_id(app: Flask, code: str) -> int:
