@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -59,6 +59,8 @@ ROLE_LABELS = {
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:

@@ -19,6 +19,8 @@ from feedback.extensions import db
 from feedback.models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
+# Rows this session added, so that the relay after the commit picks exactly those.
+_PENDING = "outbox.pending"
 
 
 def add_job(func: Callable[..., Any], *args: Any) -> OutboxMessage:
@@ -26,11 +28,12 @@ def add_job(func: Callable[..., Any], *args: Any) -> OutboxMessage:
         func=f"{func.__module__}.{func.__qualname__}", args=list(args), queue=queue_name_of(func)
     )
     db.session.add(message)
+    db.session.info.setdefault(_PENDING, []).append(message)
     return message
 
 
 def commit_and_relay() -> None:
-    pending = [obj for obj in db.session.new if isinstance(obj, OutboxMessage)]
+    pending: list[OutboxMessage] = db.session.info.pop(_PENDING, [])
     db.session.commit()
     relay([message.id for message in pending])
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
@@ -56,10 +57,15 @@ class Ticket(db.Model):
     )
     rating: Mapped[Rating | None] = relationship(back_populates="ticket")
 
-    @property
+    @hybrid_property
     def deadline(self) -> datetime:
         """The deadline that matters now: to classify until accepted, then to resolve."""
         return self.resolve_due or self.classify_due
+
+    @deadline.inplace.expression
+    @classmethod
+    def _deadline_expression(cls) -> ColumnElement[datetime]:
+        return func.coalesce(cls.resolve_due, cls.classify_due)
 
 
 class TicketEvent(db.Model):

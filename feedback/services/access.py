@@ -7,7 +7,7 @@ from sqlalchemy import Select, and_, false, or_, select
 from feedback.extensions import db
 from feedback.models import Ticket, User
 from feedback.services.errors import NotFoundError
-from workflows import Role, Status
+from workflows import OPEN, Role, Status
 
 SEES_EVERYTHING = frozenset({Role.LEADER, Role.ADMINISTRATOR})
 SCREENS_SUBMISSIONS = frozenset({Role.INTAKE_OFFICER})
@@ -39,12 +39,10 @@ def get_ticket_for(user: User, ticket_id: int) -> Ticket:
 
 def inbox(user: User, limit: int = 200) -> list[Ticket]:
     """The user's tickets still needing work, the nearest deadline first."""
-    open_statuses = [s.value for s in Status if s not in (Status.CLOSED, Status.REJECTED)]
-    due = db.func.coalesce(Ticket.resolve_due, Ticket.classify_due)
     query = (
         visible_tickets(user)
-        .where(Ticket.status.in_(open_statuses))
-        .order_by(due, Ticket.id)
+        .where(Ticket.status.in_([status.value for status in OPEN]))
+        .order_by(Ticket.deadline, Ticket.id)
         .limit(limit)
     )
     return list(db.session.scalars(query))
