@@ -12,9 +12,9 @@ from werkzeug.serving import run_simple
 from feedback.background.embedded import EmbeddedWorker
 from feedback.background.queues import all_queues, is_embedded, redis_connection
 from feedback.background.workers import AppWorker, make_worker
-from feedback.demo import DEMO_PASSWORD, is_seeded, seed_demo
+from feedback.demo import DEMO_PASSWORD, is_seeded, seed_demo, seed_sample_tickets
 from feedback.extensions import db
-from feedback.models import STAFF_ROLES, Department
+from feedback.models import STAFF_ROLES, Department, utcnow
 from feedback.services.accounts import create_user
 from feedback.services.statistics import compile_department_stats
 from workflows import Role
@@ -33,7 +33,12 @@ def seed_demo_command() -> None:
         click.echo("The database already has data; the demo was not seeded again.")
         return
     accounts = seed_demo()
-    click.echo(f"Seeded the demo province with {len(accounts)} staff accounts.")
+    tickets = seed_sample_tickets(utcnow())
+    departments = compile_department_stats()
+    click.echo(
+        f"Seeded the demo province: {len(accounts)} staff accounts, {tickets} sample "
+        f"tickets, statistics for {departments} departments."
+    )
 
 
 @click.command("serve")

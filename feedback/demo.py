@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from feedback.extensions import db
-from feedback.models import Area, Category, Department, RoutingRule, User
+from feedback.models import Area, Category, Department, RoutingRule, Ticket, User
+from feedback.services.handling import accept_ticket, resolve_ticket
+from feedback.services.submissions import Submission, rate_ticket, submit_ticket
 from workflows import Role
 
 DATA = Path(__file__).parent / "data"
@@ -131,3 +134,66 @@ def _seed_categories(
         if not record["external"]:
             db.session.add(RoutingRule(category=category, department=departments[record["default_department_code"]]))
     return categories
+
+
+def seed_sample_tickets(now: datetime) -> int:
+    """Answered tickets from the sample data, spread over the past ten weeks, so that the
+    dashboard has figures: some answered late, some rated not satisfied, some not rated.
+    Everything goes through the services, so every ticket has its full event history."""
+    feedback = [json.loads(line) for line in (DATA / "sample_feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    answers = [json.loads(line) for line in (DATA / "sample_answers.jsonl").read_text(encoding="utf-8").splitlines()]
+    intake = db.session.scalars(select(User).where(User.role == Role.INTAKE_OFFICER.value)).first()
+    officers = {
+        user.department.code: user
+        for user in db.session.scalars(select(User).where(User.role == Role.DEPARTMENT_OFFICER.value))
+        if user.department
+    }
+    categories = {c.code: c.id for c in db.session.scalars(select(Category))}
+    areas = {a.name: a.id for a in db.session.scalars(select(Area))}
+    made = 0
+    for n, answer in enumerate(answers):
+        officer = officers.get(answer["department_code"])
+        if intake is None or officer is None:
+            continue
+        item = feedback[answer["feedback_index"]]
+        submitted_at = now - timedelta(days=70 - n, hours=n % 7)
+        receipt = submit_ticket(
+            _sample_submission(item, categories, areas),
+            actor=None,
+            now=submitted_at,
+        )
+        ticket_id = receipt.ticket.id
+        accepted_at = submitted_at + timedelta(days=1)
+        accept_ticket(intake, ticket_id, officer.department_id, now=accepted_at)
+        resolved_at = accepted_at + timedelta(days=18 if n % 7 == 0 else 2 + n % 5)
+        resolve_ticket(officer, ticket_id, answer.get("answer_vi") or answer["answer_en"], now=resolved_at)
+        if n % 6 != 5:
+            level = ("satisfied", "satisfied", "acceptable", "satisfied", "not_satisfied")[n % 5]
+            rate_ticket(db.session.get_one(Ticket, ticket_id), level, "", now=resolved_at + timedelta(days=1))
+        made += 1
+    # A dozen more still in hand, some of them late, so that the inboxes are not empty.
+    answered = {answer["feedback_index"] for answer in answers}
+    waiting = [i for i, item in enumerate(feedback) if item["expected"] == "accept" and i not in answered]
+    for n, index in enumerate(waiting[:12]):
+        item = feedback[index]
+        receipt = submit_ticket(
+            _sample_submission(item, categories, areas),
+            actor=None,
+            now=now - timedelta(days=3 * n, hours=n),
+        )
+        if intake is not None and n % 2:
+            accept_ticket(intake, receipt.ticket.id, receipt.ticket.department_id, now=now - timedelta(days=3 * n - 1))
+        made += 1
+    return made
+
+
+def _sample_submission(item: dict[str, Any], categories: dict[str, int], areas: dict[str, int]) -> Submission:
+    return Submission(
+        kind=item["kind"],
+        category_id=categories[item["category_code"]],
+        area_id=areas[item["area_hint"]],
+        title=item["title"],
+        description=item["description"],
+        address=item["address"],
+        language=item["language"],
+    )
