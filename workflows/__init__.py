@@ -8,7 +8,7 @@ from .deadlines import (
     is_on_time,
     resolve_deadline,
 )
-from .routing import Rule, RoutingDecision, route
+from .routing import RoutingDecision, Rule, route
 from .states import (
     OPEN,
     TERMINAL,

@@ -13,7 +13,8 @@ from feedback.forms import AcceptForm, RejectForm, ResolveForm, choices_from
 from feedback.i18n import STATUS_LABELS, localized
 from feedback.models import Ticket, utcnow
 from feedback.services import catalog, handling
-from feedback.services.access import get_ticket_for, inbox as inbox_for
+from feedback.services.access import get_ticket_for
+from feedback.services.access import inbox as inbox_for
 from workflows import Action, IllegalTransition, Status, allowed_actions
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")

@@ -19,7 +19,6 @@ from feedback.jobs import sweep_outbox
 from feedback.models import Department, DepartmentStats, OutboxMessage, User
 from feedback.services.handling import accept_ticket
 
-
 # The embedded worker runs jobs in this process, so its jobs can reach the test's Redis client.
 TEST_REDIS: list[Redis] = []
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale, gettext
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from feedback.extensions import db

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -138,14 +138,14 @@ def test_deadline_counts_make_up_saturday() -> None:
 
 
 def test_deadline_is_end_of_local_day() -> None:
-    deadline = CAL.add_working_days(datetime(2025, 3, 14, 3, tzinfo=timezone.utc), 1)
+    deadline = CAL.add_working_days(datetime(2025, 3, 14, 3, tzinfo=UTC), 1)
     assert deadline.isoformat() == "2025-03-17T23:59:59+07:00"
     assert deadline.tzinfo == TIMEZONE
 
 
 def test_utc_start_near_midnight_uses_local_day() -> None:
-    thursday_local = datetime(2025, 3, 13, 16, 30, tzinfo=timezone.utc)
-    friday_local = datetime(2025, 3, 13, 17, 30, tzinfo=timezone.utc)
+    thursday_local = datetime(2025, 3, 13, 16, 30, tzinfo=UTC)
+    friday_local = datetime(2025, 3, 13, 17, 30, tzinfo=UTC)
     assert CAL.add_working_days(thursday_local, 1) == end_of(date(2025, 3, 14))
     assert CAL.add_working_days(friday_local, 1) == end_of(date(2025, 3, 17))
 
@@ -168,7 +168,7 @@ def test_working_days_between_edges() -> None:
     assert CAL.working_days_between(local(2025, 1, 24, 9), local(2025, 2, 3, 9)) == 1
 
 
-ZONES = st.sampled_from([TIMEZONE, timezone.utc, timezone(timedelta(hours=-5))])
+ZONES = st.sampled_from([TIMEZONE, UTC, timezone(timedelta(hours=-5))])
 STARTS = st.datetimes(
     min_value=datetime(2024, 1, 1), max_value=datetime(2028, 12, 31, 23, 59), timezones=ZONES
 )

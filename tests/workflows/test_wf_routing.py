@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 
-from workflows import Rule, RoutingDecision, route
+from workflows import RoutingDecision, Rule, route
 
 PATH = ["56", "568", "22333"]
 CATCH_ALL = Rule(1, "VP-UBND")
