@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, RoutingRule
@@ -18,7 +19,11 @@ class Routed:
 
 
 def route_submission(category: Category, area: Area) -> Routed:
-    stored = db.session.scalars(select(RoutingRule)).all()
+    stored = db.session.scalars(
+        select(RoutingRule).options(
+            joinedload(RoutingRule.department), joinedload(RoutingRule.category), joinedload(RoutingRule.area)
+        )
+    ).all()
     rules = [
         Rule(
             id=rule.id,
