@@ -157,7 +157,7 @@ def post_form(client: FlaskClient) -> Callable[..., TestResponse]:
 
 
 @pytest.fixture
-def login(post_form: Callable[..., TestResponse]) -> Callable[[str], TestResponse]:
+def login(post_form: Callable[..., TestResponse]) -> Callable[..., TestResponse]:
     def sign_in(email: str, password: str = DEMO_PASSWORD) -> TestResponse:
         response = post_form("/login", {"email": email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)

@@ -5,7 +5,6 @@ from .deadlines import (
     DeadlinePolicy,
     Urgency,
     classify_deadline,
-    is_on_time,
     resolve_deadline,
 )
 from .routing import RoutingDecision, Rule, route
@@ -46,7 +45,6 @@ __all__ = [
     "WorkingCalendar",
     "allowed_actions",
     "classify_deadline",
-    "is_on_time",
     "replay",
     "resolve_deadline",
     "route",

@@ -53,7 +53,3 @@ def resolve_deadline(
     calendar: WorkingCalendar, accepted_at: datetime, urgency: Urgency, policy: DeadlinePolicy
 ) -> datetime:
     return calendar.add_working_days(accepted_at, policy.resolve_days[urgency])
-
-
-def is_on_time(resolved_at: datetime, deadline: datetime) -> bool:
-    return resolved_at <= deadline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.orm import selectinload
 
 from feedback.extensions import db
 from feedback.models import Ticket, User
@@ -43,6 +44,7 @@ def inbox(user: User, limit: int = 200) -> list[Ticket]:
         visible_tickets(user)
         .where(Ticket.status.in_([status.value for status in OPEN]))
         .order_by(Ticket.deadline, Ticket.id)
+        .options(selectinload(Ticket.department))
         .limit(limit)
     )
     return list(db.session.scalars(query))

@@ -70,9 +70,13 @@ class Overview:
     computed_at: datetime | None
 
 
+def may_read_dashboard(user: User) -> bool:
+    return user.workflow_role in DASHBOARD_ROLES
+
+
 def department_overview(user: User) -> Overview:
     """The rollups for the dashboard; only leaders and administrators may read them."""
-    if user.workflow_role not in DASHBOARD_ROLES:
+    if not may_read_dashboard(user):
         raise AccessDenied("dashboard")
     rows = list(
         db.session.scalars(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from feedback.services.statistics import DASHBOARD_TARGET, department_overview
+from feedback.services.statistics import DASHBOARD_TARGET, department_overview, may_read_dashboard
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+bp.add_app_template_global(may_read_dashboard)
 
 
 @bp.get("/")

@@ -15,7 +15,6 @@ from workflows import (
     Urgency,
     WorkingCalendar,
     classify_deadline,
-    is_on_time,
     resolve_deadline,
 )
 
@@ -91,20 +90,6 @@ def test_resolve_deadline_across_holidays() -> None:
     assert resolve_deadline(CAL, accepted, Urgency.COMPLEX, DeadlinePolicy()) == end_of(
         date(2025, 5, 7)
     )
-
-
-def test_is_on_time() -> None:
-    deadline = end_of(date(2025, 3, 17))
-    assert is_on_time(deadline, deadline)
-    assert is_on_time(deadline - timedelta(hours=5), deadline)
-    assert not is_on_time(deadline + timedelta(seconds=1), deadline)
-
-
-def test_thousands_of_deadlines() -> None:
-    start = datetime(2024, 1, 1, 8, tzinfo=TIMEZONE)
-    policy = DeadlinePolicy()
-    for n in range(5000):
-        resolve_deadline(CAL, start + timedelta(hours=7 * n), Urgency.COMPLEX, policy)
 
 
 def test_public_names_and_no_web_imports() -> None:
