@@ -2,12 +2,14 @@
 
 from feedback.models.background import DepartmentStats, OutboxMessage
 from feedback.models.org import Area, Category, Department, RoutingRule
-from feedback.models.tickets import Rating, Ticket, TicketEvent
+from feedback.models.tickets import Attachment, Rating, Ticket, TicketEvent, TicketFollower
 from feedback.models.types import utcnow
-from feedback.models.users import STAFF_ROLES, User
+from feedback.models.users import CITIZEN_ROLE, STAFF_ROLES, User
 
 __all__ = [
     "Area",
+    "Attachment",
+    "CITIZEN_ROLE",
     "Category",
     "Department",
     "DepartmentStats",
@@ -17,6 +19,7 @@ __all__ = [
     "STAFF_ROLES",
     "Ticket",
     "TicketEvent",
+    "TicketFollower",
     "User",
     "utcnow",
 ]

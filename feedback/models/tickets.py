@@ -1,11 +1,11 @@
-"""Tickets, their append-only event log and their ratings."""
+"""Tickets, their append-only event log, ratings, attachments and followers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, func
+from sqlalchemy import JSON, ColumnElement, Float, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,8 +32,29 @@ class Ticket(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
 
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # Answers to the category's extra fields, by field code.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    submitter_type: Mapped[str] = mapped_column(String(20), default="citizen")
     submitter_name: Mapped[str] = mapped_column(String(200), default="")
     submitter_email: Mapped[str] = mapped_column(String(200), default="")
+    submitter_phone: Mapped[str] = mapped_column(String(30), default="")
+    business_name: Mapped[str] = mapped_column(String(200), default="")
+    tax_code: Mapped[str] = mapped_column(String(14), default="")
+    notify_by: Mapped[str] = mapped_column(String(10), default="email")
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    is_public: Mapped[bool] = mapped_column(default=True)
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
+    # When and to which text of the privacy notice the submitter agreed (Decree 13/2023).
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_version: Mapped[str] = mapped_column(String(20), default="")
+
+    # Lower-case text without diacritics, so "duong" finds "đường" on every database.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Hash of the normalised title and description: the same text twice in minutes is one ticket.
+    fingerprint: Mapped[str] = mapped_column(String(64), default="", index=True)
 
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id"))
@@ -45,17 +66,26 @@ class Ticket(db.Model):
     resolve_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while waiting for the submitter: the resolve clock is stopped from then.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer: Mapped[str | None] = mapped_column(Text)
 
     category: Mapped[Category] = relationship()
     area: Mapped[Area] = relationship()
     department: Mapped[Department] = relationship()
     routing_rule: Mapped[RoutingRule | None] = relationship()
-    assignee: Mapped[User | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    submitter: Mapped[User | None] = relationship(foreign_keys=[submitter_id])
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id"
     )
-    rating: Mapped[Rating | None] = relationship(back_populates="ticket")
+    ratings: Mapped[list[Rating]] = relationship(back_populates="ticket", order_by="Rating.id")
+    # After a reopening the earlier rating is kept but superseded: only the current one counts.
+    rating: Mapped[Rating | None] = relationship(
+        primaryjoin="and_(Rating.ticket_id == Ticket.id, Rating.superseded.is_(False))",
+        viewonly=True,
+    )
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket", order_by="Attachment.id")
 
     @hybrid_property
     def deadline(self) -> datetime:
@@ -87,9 +117,41 @@ class TicketEvent(db.Model):
 
 class Rating(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     level: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")
+    superseded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    ticket: Mapped[Ticket] = relationship(back_populates="rating")
+    ticket: Mapped[Ticket] = relationship(back_populates="ratings")
+
+
+class Attachment(db.Model):
+    """A file a submitter or officer attached; the bytes live outside `static/`, under `storage_key`."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_event.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    event: Mapped[TicketEvent | None] = relationship()
+
+
+class TicketFollower(db.Model):
+    """Someone affected by the same problem who follows a published ticket instead of filing again."""
+
+    __table_args__ = (UniqueConstraint("ticket_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    email: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()

@@ -1,4 +1,4 @@
-"""Staff accounts."""
+"""Accounts: staff, and citizens who chose to have one."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ STAFF_ROLES = (
     Role.LEADER,
     Role.ADMINISTRATOR,
 )
+# A citizen account only submits and follows; in the workflow it acts as the submitter.
+CITIZEN_ROLE = "citizen"
 
 
 class User(UserMixin, db.Model):
@@ -29,6 +31,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(30), default="")
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(30))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
@@ -42,8 +45,12 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def is_staff(self) -> bool:
+        return self.role != CITIZEN_ROLE
+
+    @property
     def workflow_role(self) -> Role:
-        return Role(self.role)
+        return Role.SUBMITTER if self.role == CITIZEN_ROLE else Role(self.role)
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard algorithm.

@@ -35,7 +35,7 @@ def compile_department_stats(now: datetime | None = None) -> int:
             func.count(Rating.id),
             _count(Rating.level == "not_satisfied"),
         )
-        .outerjoin(Rating, Rating.ticket_id == Ticket.id)
+        .outerjoin(Rating, and_(Rating.ticket_id == Ticket.id, Rating.superseded.is_(False)))
         .group_by(Ticket.department_id)
     ).all()
     db.session.execute(delete(DepartmentStats))
