@@ -26,12 +26,13 @@ def register_extensions(app: Flask) -> None:
     from feedback import i18n
     from feedback.background import queues
     from feedback.database import init_database
-    from feedback.extensions import csrf, db, login_manager, migrate
+    from feedback.extensions import csrf, db, limiter, login_manager, migrate
     from feedback.views.auth import init_login
 
     init_database(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     init_login(login_manager)
     i18n.init_app(app)

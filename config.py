@@ -47,7 +47,19 @@ def load_settings(
         "REMEMBER_COOKIE_SECURE": production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,
+        # Attachments are kept outside static/ and served only through access checks.
+        "UPLOAD_FOLDER": environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
+        "MAX_CONTENT_LENGTH": 55 * 1024 * 1024,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SUBMIT_RATE_LIMIT": environ.get("SUBMIT_RATE_LIMIT") or "5 per minute;40 per day",
+        "LOOKUP_RATE_LIMIT": environ.get("LOOKUP_RATE_LIMIT") or "20 per minute;200 per day",
+        "ACCOUNT_RATE_LIMIT": environ.get("ACCOUNT_RATE_LIMIT") or "10 per minute",
+        # The same text again within this many minutes is shown the first ticket.
+        "DUPLICATE_WINDOW_MINUTES": 15,
+        "PRIVACY_NOTICE_VERSION": "2026-11",
     }
+    # Counters shared by every process in production; in one process, memory is enough.
+    settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
     settings.update(overrides)
 
     if production:

@@ -46,6 +46,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "REDIS_URL": os.environ.get("TEST_REDIS_URL") or None,
+            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+            # One client address sends every test's requests; test_limits.py checks the limits.
+            "RATELIMIT_ENABLED": False,
         }
     )
     with app.app_context():
