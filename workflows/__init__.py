@@ -6,6 +6,7 @@ from .deadlines import (
     Urgency,
     classify_deadline,
     resolve_deadline,
+    resume_deadline,
 )
 from .routing import RoutingDecision, Rule, route
 from .states import (
@@ -47,6 +48,7 @@ __all__ = [
     "classify_deadline",
     "replay",
     "resolve_deadline",
+    "resume_deadline",
     "route",
     "transition",
 ]

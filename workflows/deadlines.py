@@ -53,3 +53,12 @@ def resolve_deadline(
     calendar: WorkingCalendar, accepted_at: datetime, urgency: Urgency, policy: DeadlinePolicy
 ) -> datetime:
     return calendar.add_working_days(accepted_at, policy.resolve_days[urgency])
+
+
+def resume_deadline(
+    calendar: WorkingCalendar, due: datetime, paused_at: datetime, resumed_at: datetime
+) -> datetime:
+    """The resolve deadline after waiting for the submitter: pushed back by every working day
+    that passed while the clock was stopped, so the wait never eats the department's time."""
+    paused_days = calendar.working_days_between(paused_at, resumed_at)
+    return calendar.add_working_days(due, paused_days) if paused_days else due

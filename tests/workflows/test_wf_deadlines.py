@@ -16,6 +16,7 @@ from workflows import (
     WorkingCalendar,
     classify_deadline,
     resolve_deadline,
+    resume_deadline,
 )
 
 CAL = WorkingCalendar()
@@ -100,3 +101,30 @@ def test_public_names_and_no_web_imports() -> None:
         [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_waiting_for_the_submitter_pushes_the_deadline_by_the_working_days_waited() -> None:
+    calendar = WorkingCalendar()
+    due = datetime(2026, 3, 20, 23, 59, 59, tzinfo=TIMEZONE)  # a Friday
+    paused = datetime(2026, 3, 9, 10, 0, tzinfo=TIMEZONE)  # Monday
+    resumed = datetime(2026, 3, 11, 15, 0, tzinfo=TIMEZONE)  # Wednesday: Tuesday and Wednesday waited
+    assert resume_deadline(calendar, due, paused, resumed) == datetime(2026, 3, 24, 23, 59, 59, tzinfo=TIMEZONE)
+
+
+def test_a_wait_within_one_day_or_over_a_weekend_costs_nothing() -> None:
+    calendar = WorkingCalendar()
+    due = datetime(2026, 3, 20, 23, 59, 59, tzinfo=TIMEZONE)
+    same_day = (datetime(2026, 3, 9, 8, 0, tzinfo=TIMEZONE), datetime(2026, 3, 9, 17, 0, tzinfo=TIMEZONE))
+    weekend = (datetime(2026, 3, 13, 18, 0, tzinfo=TIMEZONE), datetime(2026, 3, 15, 20, 0, tzinfo=TIMEZONE))
+    assert resume_deadline(calendar, due, *same_day) == due
+    assert resume_deadline(calendar, due, *weekend) == due
+
+
+def test_the_tet_holiday_during_a_wait_is_not_counted() -> None:
+    calendar = WorkingCalendar()
+    due = datetime(2026, 3, 2, 23, 59, 59, tzinfo=TIMEZONE)
+    # Tết 2026: 16–20 February are days off between two weekends; 13 Feb (Friday) to 23 Feb (Monday) is one working day.
+    paused = datetime(2026, 2, 13, 9, 0, tzinfo=TIMEZONE)
+    resumed = datetime(2026, 2, 23, 9, 0, tzinfo=TIMEZONE)
+    assert calendar.working_days_between(paused, resumed) == 1
+    assert resume_deadline(calendar, due, paused, resumed) == datetime(2026, 3, 3, 23, 59, 59, tzinfo=TIMEZONE)
