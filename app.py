@@ -40,12 +40,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from feedback.views import auth, dashboard, public, staff
+    from feedback.views import account, auth, board, dashboard, public, staff, tracking
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(tracking.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(board.bp)
+    app.register_blueprint(account.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

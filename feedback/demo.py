@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, RoutingRule, Ticket, User
+from feedback.services.following import rate_ticket
 from feedback.services.handling import accept_ticket, resolve_ticket
-from feedback.services.submissions import Submission, rate_ticket, submit_ticket
+from feedback.services.submissions import Submission, submit_ticket
 from workflows import Role
 
 DATA = Path(__file__).parent / "data"
@@ -196,4 +198,8 @@ def _sample_submission(item: dict[str, Any], categories: dict[str, int], areas: 
         description=item["description"],
         address=item["address"],
         language=item["language"],
+        # Every fifth sample is private and every third anonymous, so the board shows both rules.
+        is_public=len(item["title"]) % 5 != 0,
+        is_anonymous=len(item["title"]) % 3 == 0,
+        consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -36,3 +37,9 @@ csrf = CSRFProtect()
 babel = Babel()
 # Limits are declared on the views that need them; storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _limits_off_in_this_app() -> bool:
+    # Flask-Limiter keeps its on/off switch on the shared object, not per app: ask the app.
+    return not current_app.config.get("RATELIMIT_ENABLED", True)

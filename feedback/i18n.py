@@ -41,7 +41,9 @@ CHANNEL_LABELS = {
     "hotline": _l("Hotline"),
     "walk_in": _l("Walk-in"),
     "email": _l("Email"),
+    "letter": _l("Letter"),
 }
+NOTIFY_LABELS = {"email": _l("by email"), "sms": _l("by text message"), "none": _l("none, follows the tracking page")}
 RATING_LABELS = {
     "satisfied": _l("Satisfied"),
     "acceptable": _l("Acceptable"),
@@ -88,6 +90,20 @@ def format_rate(value: float | None) -> str:
     return "—" if value is None else format_percent(value, "#,##0.0%")
 
 
+def extra_field_rows(category: Any, attributes: dict[str, Any]) -> list[tuple[str, str]]:
+    """A ticket's answers to its category's extra fields, as (label, value) in the current language."""
+    english = current_language() == "en"
+    rows = []
+    for spec in category.extra_fields or []:
+        value = attributes.get(spec["code"])
+        if value in (None, "", []):
+            continue
+        names = {v["key"]: v["name_en" if english else "name_vi"] for v in spec.get("values", [])}
+        items = value if isinstance(value, list) else [value]
+        rows.append((spec["label_en" if english else "label_vi"], ", ".join(names.get(str(i), str(i)) for i in items)))
+    return rows
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
@@ -98,6 +114,8 @@ def init_app(app: Flask) -> None:
         kind_label=lambda code: KIND_LABELS.get(code, code),
         channel_label=lambda code: CHANNEL_LABELS.get(code, code),
         rating_label=lambda code: RATING_LABELS.get(code, code),
+        notify_label=lambda code: NOTIFY_LABELS.get(code, code),
+        extra_field_rows=extra_field_rows,
         role_label=lambda code: ROLE_LABELS.get(code, code),
     )
     app.jinja_env.filters.update(moment=format_moment, percent=format_rate)

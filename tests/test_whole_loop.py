@@ -22,7 +22,6 @@ def ids(app: Flask) -> dict[str, int]:
     with app.app_context():
         return {
             "roads": db.session.scalar(select(Category.id).where(Category.code == "GTDB")),
-            "ward": db.session.scalar(select(Area.id).where(Area.name == "Phường Nha Trang")),
             "construction": db.session.scalar(select(Department.id).where(Department.code == "SXD")),
         }
 
@@ -43,12 +42,17 @@ def test_citizen_to_dashboard(
         {
             "kind": "feedback",
             "category": known["roads"],
-            "area": known["ward"],
+            "area": "Phường Nha Trang",
+            "x__GTDB__road_type": "do_thi",
             "address": "Đường Trần Phú, gần Quảng trường 2/4",
             "title": "Ổ gà lớn trên đường Trần Phú",
             "description": "Mặt đường có ổ gà sâu khoảng 20 cm, xe máy đi ban đêm rất dễ ngã.",
             "name": "Nguyễn Văn An",
             "email": "an@example.org",
+            "submitter_type": "citizen",
+            "notify_by": "email",
+            "visibility": "public",
+            "consent": "y",
         },
     )
     assert response.status_code == 302
@@ -90,7 +94,7 @@ def test_citizen_to_dashboard(
     path = link.split("://", 1)[1].split("/", 1)[1]
     page = client.get(f"/{path}").get_data(as_text=True)
     assert "Trần Phú ngày 20/11" in page
-    response = post_form(f"/{path}", {"level": "satisfied", "comment": "Cảm ơn."})
+    response = post_form(f"/{path}/rate", {"level": "satisfied", "comment": "Cảm ơn."}, page=f"/{path}")
     assert response.status_code == 302
     assert 'data-testid="rating"' in client.get(f"/{path}").get_data(as_text=True)
 

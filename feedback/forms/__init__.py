@@ -131,3 +131,13 @@ class ResolveForm(FlaskForm):
             Length(min=20, max=10000, message=_l("The answer must be 20 to 10,000 characters long.")),
         ],
     )
+
+
+class RequestInfoForm(FlaskForm):
+    question = TextAreaField(
+        _l("Question to the submitter"),
+        validators=[
+            DataRequired(message=_l("Write the question.")),
+            Length(min=10, max=2000, message=_l("The question must be 10 to 2,000 characters long.")),
+        ],
+    )

@@ -1,4 +1,4 @@
-"""What the staff do with a ticket: accept or reject it, resolve it with an answer."""
+"""What the staff do with a ticket: accept or reject it, ask the submitter, resolve it with an answer."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from feedback.services.access import get_ticket_for
 from feedback.services.calendar import deadline_policy, working_calendar
 from feedback.services.errors import NotFoundError
 from feedback.services.events import apply_action
-from workflows import Action, Urgency, resolve_deadline
+from feedback.services.submissions import searchable_text
+from workflows import Action, Status, Urgency, resolve_deadline
 
 
 def accept_ticket(
@@ -56,8 +57,24 @@ def resolve_ticket(actor: User, ticket_id: int, answer: str, *, now: datetime | 
         ticket, Action.RESOLVE, actor=actor, role=actor.workflow_role, now=now, payload={"answer": answer}
     )
     ticket.answer = answer
+    ticket.search_text = searchable_text(ticket)
     ticket.resolved_at = now
     ticket.assignee = actor
+    add_job(compile_statistics)
+    commit_and_relay()
+    return ticket
+
+
+def request_information(actor: User, ticket_id: int, question: str, *, now: datetime | None = None) -> Ticket:
+    """Ask the submitter a question; the resolve clock stops until they answer."""
+    now = now or utcnow()
+    ticket = get_ticket_for(actor, ticket_id)
+    role = actor.workflow_role
+    if ticket.status in (Status.ACCEPTED, Status.REOPENED):
+        # Asking is working on it: record the start so the history stays a legal sequence.
+        apply_action(ticket, Action.START, actor=actor, role=role, now=now)
+    apply_action(ticket, Action.REQUEST_INFO, actor=actor, role=role, now=now, reason=question)
+    ticket.paused_at = now
     add_job(compile_statistics)
     commit_and_relay()
     return ticket

@@ -1,24 +1,30 @@
-"""What a submitter does: submit, open by secret link, rate."""
+"""What a submitter does first: submit (on the web, or through an officer), and open by code and secret."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from feedback import codes
 from feedback.background.outbox import add_job, commit_and_relay
 from feedback.extensions import db
 from feedback.jobs import compile_statistics
-from feedback.models import Area, Category, Rating, Ticket, User, utcnow
+from feedback.models import Area, Category, Ticket, User, utcnow
+from feedback.services.attachments import CleanFile, store_files
 from feedback.services.calendar import deadline_policy, working_calendar
 from feedback.services.errors import NotFoundError
-from feedback.services.events import apply_action, record_event
+from feedback.services.events import record_event
 from feedback.services.routing import route_submission
+from feedback.text import fingerprint, fold
 from workflows import Action, Role, Status, classify_deadline
 
-RATING_LEVELS = ("satisfied", "acceptable", "not_satisfied")
+SUBMITTER_TYPES = ("citizen", "business")
+NOTIFY_CHOICES = ("email", "sms", "none")
+STAFF_CHANNELS = ("hotline", "walk_in", "letter", "email")
 
 
 @dataclass(frozen=True)
@@ -29,10 +35,22 @@ class Submission:
     title: str
     description: str
     address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    submitter_type: str = "citizen"
+    business_name: str = ""
+    tax_code: str = ""
     name: str = ""
     email: str = ""
+    phone: str = ""
+    notify_by: str = "none"
+    is_public: bool = True
+    is_anonymous: bool = False
+    consent_version: str = ""
     language: str = "vi"
     channel: str = "web"
+    files: tuple[CleanFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,12 +59,28 @@ class Receipt:
     secret: str
 
 
+class DuplicateSubmission(Exception):
+    """The same text arrived a moment ago: the first ticket stands for both."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__(ticket.code)
+        self.ticket = ticket
+
+
 def submit_ticket(submission: Submission, *, actor: User | None, now: datetime | None = None) -> Receipt:
+    """File a submission: route it, set its deadline to classify, keep its files.
+
+    `actor` is the citizen's own account, an officer entering it on someone's behalf, or None.
+    """
     now = now or utcnow()
     category = db.session.get(Category, submission.category_id)
     area = db.session.get(Area, submission.area_id)
     if category is None or not category.active or area is None:
         raise NotFoundError("category or area")
+    text_hash = fingerprint(submission.title, submission.description)
+    earlier = _recent_duplicate(text_hash, now)
+    if earlier is not None:
+        raise DuplicateSubmission(earlier)
     routed = route_submission(category, area)
     secret = codes.new_secret()
     ticket = Ticket(
@@ -59,27 +93,63 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
         category=category,
         area=area,
         address=submission.address,
+        latitude=submission.latitude,
+        longitude=submission.longitude,
+        attributes=submission.attributes,
         title=submission.title,
         description=submission.description,
+        submitter_type=submission.submitter_type,
+        business_name=submission.business_name,
+        tax_code=submission.tax_code,
         submitter_name=submission.name,
         submitter_email=submission.email,
+        submitter_phone=submission.phone,
+        notify_by=submission.notify_by,
+        submitter=actor if actor is not None and not actor.is_staff else None,
+        is_public=submission.is_public,
+        is_anonymous=submission.is_anonymous,
+        consent_at=now if submission.consent_version else None,
+        consent_version=submission.consent_version,
+        fingerprint=text_hash,
         department=routed.department,
         routing_rule=routed.rule,
         submitted_at=now,
         classify_due=classify_deadline(working_calendar(), now, deadline_policy()),
     )
+    ticket.search_text = searchable_text(ticket)
     db.session.add(ticket)
-    record_event(
+    event = record_event(
         ticket,
         Action.SUBMIT,
         from_status=None,
         actor=actor,
         role=actor.workflow_role if actor else Role.SUBMITTER,
         now=now,
-        payload={"department": routed.department.code, "rule": routed.rule.id if routed.rule else None},
+        payload={
+            "department": routed.department.code,
+            "rule": routed.rule.id if routed.rule else None,
+            "channel": submission.channel,
+        },
     )
-    db.session.commit()
+    store_files(ticket, list(submission.files), event)
+    add_job(compile_statistics)
+    commit_and_relay()
     return Receipt(ticket, secret)
+
+
+def searchable_text(ticket: Ticket) -> str:
+    """What the public board's search looks in: folded, so that typing without accents works."""
+    return fold(" ".join(part or "" for part in (ticket.title, ticket.description, ticket.address, ticket.answer)))
+
+
+def _recent_duplicate(text_hash: str, now: datetime) -> Ticket | None:
+    since = now - timedelta(minutes=current_app.config["DUPLICATE_WINDOW_MINUTES"])
+    return db.session.scalars(
+        select(Ticket)
+        .where(Ticket.fingerprint == text_hash, Ticket.submitted_at >= since)
+        .order_by(Ticket.id)
+        .limit(1)
+    ).first()
 
 
 def _unused_code() -> str:
@@ -103,20 +173,12 @@ def open_ticket(code: str, secret: str) -> Ticket:
     return ticket
 
 
-def rate_ticket(ticket: Ticket, level: str, comment: str, *, now: datetime | None = None) -> Rating:
-    """The submitter's rating of the answer; unless negative, it closes the ticket."""
-    now = now or utcnow()
-    if level not in RATING_LEVELS:
-        raise ValueError(f"unknown rating level {level!r}")
-    if ticket.status != Status.RESOLVED or ticket.rating is not None:
-        raise NotFoundError("no rating is open for this ticket")
-    apply_action(ticket, Action.RATE, actor=None, role=Role.SUBMITTER, now=now, payload={"rating": level})
-    rating = Rating(ticket=ticket, level=level, comment=comment, created_at=now)
-    db.session.add(rating)
-    # A submitter who is not satisfied keeps the ticket open to reopening it.
-    if level != "not_satisfied":
-        apply_action(ticket, Action.CLOSE, actor=None, role=Role.SUBMITTER, now=now, payload={"rating": level})
-        ticket.closed_at = now
-    add_job(compile_statistics)
-    commit_and_relay()
-    return rating
+def open_own_ticket(user: User, code: str) -> Ticket:
+    """A ticket filed from this citizen account; NotFoundError for anyone else's."""
+    canonical = codes.normalize_code(code)
+    ticket = db.session.scalars(
+        select(Ticket).where(Ticket.code == canonical, Ticket.submitter_id == user.id)
+    ).one_or_none()
+    if ticket is None or canonical is None:
+        raise NotFoundError("ticket")
+    return ticket

@@ -1,4 +1,4 @@
-"""Staff sign-in and sign-out."""
+"""Sign-in and sign-out, for staff and citizen accounts alike."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ bp = Blueprint("auth", __name__)
 
 def init_login(manager: LoginManager) -> None:
     manager.login_view = "auth.login"
+    manager.blueprint_login_views = {"account": "account.login"}
     manager.login_message = _l("Please sign in to see this page.")
     manager.login_message_category = "info"
 
@@ -33,7 +34,7 @@ def login() -> Response | tuple[str, int] | str:
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("staff.inbox"))
+            return redirect(safe_next(request.args.get("next")) or landing_page(user))
         form.password.errors = [_("The email address or password is not correct.")]
     page = render_template("auth/login.html", form=form)
     return (page, 422) if form.errors else page
@@ -46,7 +47,13 @@ def logout() -> Response:
     return redirect(url_for("public.home"))
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
+def landing_page(user: User) -> str:
+    """Where an account starts after signing in: citizens at their submissions, staff at work."""
+    return url_for("staff.inbox") if user.is_staff else url_for("account.home")
+
+
+def safe_next(target: str | None) -> str | None:
+    # Browsers read /\host as //host: another site.
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return None

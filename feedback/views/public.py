@@ -1,19 +1,32 @@
-"""The public side: submit, receive a tracking code, follow the ticket, rate the answer."""
+"""The public side: the home page, submitting (by a citizen, or by an officer on someone's
+behalf), the receipt, the privacy notice and the language switch."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from feedback.forms import RatingForm, SubmissionForm, TrackForm, choices_from
+from feedback.extensions import limiter
+from feedback.forms import TrackForm
+from feedback.forms.submission import SubmissionForm, normalize_phone, submission_form
 from feedback.i18n import current_language
-from feedback.services import catalog
+from feedback.models import Ticket, User
+from feedback.services import board, catalog
+from feedback.services.attachments import CleanFile
 from feedback.services.calendar import deadline_policy
-from feedback.services.errors import NotFoundError
-from feedback.services.submissions import Submission, open_ticket, rate_ticket, submit_ticket
+from feedback.services.submissions import DuplicateSubmission, Submission, open_ticket, submit_ticket
+from feedback.views.auth import safe_next
+from feedback.views.uploads import cleaned_files, files_were_sent
 from workflows import Urgency
 
 bp = Blueprint("public", __name__)
@@ -25,30 +38,101 @@ def home() -> str:
 
 
 @bp.route("/submit", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"], methods=["POST"])
 def submit() -> Response | tuple[str, int] | str:
-    form = SubmissionForm()
-    form.category.choices = choices_from(catalog.category_choices(), _("Choose a subject"))
-    form.area.choices = choices_from(catalog.area_choices(), _("Choose a commune or ward"))
-    if form.validate_on_submit():
-        receipt = submit_ticket(
-            Submission(
-                kind=form.kind.data,
-                category_id=int(form.category.data),
-                area_id=int(form.area.data),
-                title=form.title.data.strip(),
-                description=form.description.data.strip(),
-                address=(form.address.data or "").strip(),
-                name=(form.name.data or "").strip(),
-                email=(form.email.data or "").strip(),
-                language=current_language(),
-            ),
-            actor=None,
-        )
-        # The secret exists in clear only now: keep it for the confirmation page.
-        session["receipt"] = {"code": receipt.ticket.code, "secret": receipt.secret}
+    citizen = current_user if current_user.is_authenticated and not current_user.is_staff else None
+    return submission_page(actor=citizen, staff=False)
+
+
+def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str, int] | str:
+    """The submission form and what follows its POST. `actor` is the citizen's account, or the
+    officer entering it on someone's behalf with `staff=True`."""
+    categories = catalog.active_categories()
+    form = submission_form(categories, catalog.match_areas, staff=staff, **_profile_defaults(None if staff else actor))
+    checking = request.method == "POST" and request.form.get("action") == "check"
+    if not checking and form.validate_on_submit():
+        files = cleaned_files(form.attachments)
+        if not form.attachments.errors:
+            try:
+                receipt = submit_ticket(_submission_from(form, files, staff), actor=actor)
+            except DuplicateSubmission as duplicate:
+                return _already_received(duplicate.ticket)
+            # The secret exists in clear only now: keep it for the confirmation page.
+            session["receipt"] = {"code": receipt.ticket.code, "secret": receipt.secret}
+            return redirect(url_for("staff.entered" if staff else ".submitted"))
+    similar = _similar_to(form) if request.method == "POST" else []
+    files_dropped = request.method == "POST" and files_were_sent(form.attachments)
+    page = render_template(
+        "public/submit.html",
+        form=form,
+        categories=categories,
+        areas=catalog.filing_areas(),
+        similar=similar,
+        checked=checking,
+        files_dropped=files_dropped,
+        staff=staff,
+    )
+    return (page, 422) if form.errors and not checking else page
+
+
+@bp.get("/submit/similar")
+def similar() -> str:
+    """Published tickets like the one being typed, for the form's live suggestions."""
+    form = submission_form(catalog.active_categories(), catalog.match_areas, formdata=request.args, meta={"csrf": False})
+    return render_template("public/_similar.html", similar=_similar_to(form), checked=True)
+
+
+def _profile_defaults(actor: User | None) -> dict[str, str]:
+    # A citizen with an account types nothing twice.
+    if actor is None:
+        return {}
+    return {"name": actor.name, "email": actor.email, "phone": actor.phone}
+
+
+def _submission_from(form: SubmissionForm, files: list[CleanFile], staff: bool) -> Submission:
+    business = form.submitter_type.data == "business"
+    latitude, longitude = form.coordinates or (None, None)
+    return Submission(
+        kind=form.kind.data,
+        category_id=int(form.category.data),
+        area_id=form.matched_area.id,
+        title=form.title.data.strip(),
+        description=form.description.data.strip(),
+        address=(form.address.data or "").strip(),
+        latitude=latitude,
+        longitude=longitude,
+        attributes=form.extra_values(),
+        submitter_type=form.submitter_type.data,
+        business_name=(form.business_name.data or "").strip() if business else "",
+        tax_code=form.tax_code.data if business else "",
+        name=(form.name.data or "").strip(),
+        email=(form.email.data or "").strip().lower(),
+        phone=normalize_phone(form.phone.data or "") or "",
+        notify_by=form.notify_by.data,
+        is_public=form.visibility.data == "public",
+        is_anonymous=bool(form.anonymous.data),
+        consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        language=current_language(),
+        channel=form.channel.data if staff else "web",
+        files=tuple(files),
+    )
+
+
+def _similar_to(form: SubmissionForm) -> list[tuple[Ticket, float]]:
+    areas = catalog.match_areas(form.area.data or "")
+    text = f"{form.title.data or ''} {form.description.data or ''}".strip()
+    if len(areas) != 1 or len(text) < 10:
+        return []
+    category_id = int(form.category.data) if (form.category.data or "").isdigit() else None
+    return board.similar_published(areas[0].id, category_id, form.title.data or "", form.description.data or "")
+
+
+def _already_received(ticket: Ticket) -> Response | str:
+    receipt = session.get("receipt")
+    if receipt and receipt.get("code") == ticket.code:
+        # The same person pressed "Send" twice: show them their receipt again.
         return redirect(url_for(".submitted"))
-    page = render_template("public/submit.html", form=form, categories=catalog.active_categories())
-    return (page, 422) if form.errors else page
+    return render_template("public/duplicate.html", ticket=ticket)
 
 
 @bp.get("/submitted")
@@ -57,7 +141,7 @@ def submitted() -> Response | str:
     if not receipt:
         return redirect(url_for(".home"))
     ticket = open_ticket(receipt["code"], receipt["secret"])
-    link = url_for(".track", code=ticket.code, secret=receipt["secret"], _external=True)
+    link = url_for("tracking.track", code=ticket.code, secret=receipt["secret"], _external=True)
     return render_template(
         "public/submitted.html",
         ticket=ticket,
@@ -67,36 +151,10 @@ def submitted() -> Response | str:
     )
 
 
-@bp.route("/track", methods=["GET", "POST"])
-def find() -> Response | tuple[str, int] | str:
-    form = TrackForm()
-    if form.validate_on_submit():
-        try:
-            ticket = open_ticket(form.code.data, form.secret.data.strip())
-        except NotFoundError:
-            form.code.errors = [_("No submission matches this code and secret key. Check both and try again.")]
-        else:
-            return redirect(url_for(".track", code=ticket.code, secret=form.secret.data.strip()))
-    page = render_template("public/find.html", form=form)
-    return (page, 422) if form.errors else page
-
-
-@bp.route("/track/<code>/<secret>", methods=["GET", "POST"])
-def track(code: str, secret: str) -> Response | tuple[str, int] | str:
-    ticket = open_ticket(code, secret)
-    form = RatingForm()
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                rate_ticket(ticket, form.level.data, (form.comment.data or "").strip())
-            except NotFoundError:
-                flash(_("This submission cannot be rated now."), "error")
-            else:
-                flash(_("Thank you for rating the answer."), "success")
-            return redirect(url_for(".track", code=ticket.code, secret=secret))
-    events = [event for event in ticket.events if event.is_public]
-    page = render_template("public/track.html", ticket=ticket, events=events, form=form)
-    return (page, 422) if form.errors else page
+@bp.get("/privacy")
+def privacy() -> str:
+    template = "public/privacy_en.html" if current_language() == "en" else "public/privacy_vi.html"
+    return render_template(template, version=current_app.config["PRIVACY_NOTICE_VERSION"])
 
 
 @bp.get("/language/<lang>")
@@ -104,9 +162,5 @@ def language(lang: str) -> Response:
     if lang not in current_app.config["LANGUAGES"]:
         abort(404)
     session["lang"] = lang
-    target = request.args.get("next", "")
     # Only same-site paths, so the switcher cannot be used as an open redirect.
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        target = url_for(".home")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for(".home"))

@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 CATALOG = Path(__file__).parents[2] / "feedback" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
 def test_every_message_is_translated_with_the_same_placeholders() -> None:
@@ -19,4 +19,9 @@ def test_every_message_is_translated_with_the_same_placeholders() -> None:
     for message in messages:
         assert message.string, f"untranslated: {message.id!r}"
         assert not message.fuzzy, f"fuzzy: {message.id!r}"
-        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), message.id
+        # Plural messages hold a tuple of forms; Vietnamese has one, with the plural's placeholders.
+        source = message.id if isinstance(message.id, str) else message.id[-1]
+        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        for form in forms:
+            assert form, f"untranslated plural: {message.id!r}"
+            assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(form)), message.id

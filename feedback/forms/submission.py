@@ -1,0 +1,376 @@
+"""The submission form (public and staff-entered) and the submitter's follow-up forms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import escape
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength, ValidationError as NumberError
+from stdnum.vn import mst
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    Field,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from feedback.forms import _choice, choices_from
+from feedback.i18n import CHANNEL_LABELS, KIND_LABELS, current_language, localized
+from feedback.models import Area, Category
+from feedback.services.attachments import MAX_FILES
+from feedback.services.submissions import STAFF_CHANNELS
+
+# Vietnam from the mainland to the Trường Sa special zone of Khánh Hòa, with a margin.
+LATITUDES = (8.0, 23.5)
+LONGITUDES = (102.0, 118.0)
+_PHONE_NOISE = re.compile(r"[\s.\-()]")
+MOBILE_PREFIXES = ("03", "05", "07", "08", "09")
+
+
+class Localized:
+    """A label stored in both languages (category extra fields), shown in the current one."""
+
+    def __init__(self, vi: str, en: str) -> None:
+        self.vi, self.en = vi, en
+
+    def __str__(self) -> str:
+        return self.en if current_language() == "en" else self.vi
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def normalize_phone(typed: str) -> str | None:
+    """0xxxxxxxxx for a Vietnamese number typed with +84, spaces or dots; None if it is not one."""
+    digits = _PHONE_NOISE.sub("", typed)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not digits.isdigit() or not digits.startswith("0") or len(digits) not in (10, 11):
+        return None
+    return digits
+
+
+def parse_coordinate(typed: str) -> float | None:
+    # Vietnamese writes the decimal mark as a comma: 12,2388 is 12.2388.
+    try:
+        return float(typed.strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _tax_code(form: FlaskForm, field: Field) -> None:
+    if form.submitter_type.data != "business":
+        return
+    typed = (field.data or "").replace(" ", "").replace("-", "")
+    if not typed:
+        raise ValidationError(_l("Enter the business's tax code."))
+    if not typed.isdigit():
+        raise ValidationError(_l("A tax code has only digits: 10, or 13 for a branch."))
+    try:
+        mst.validate(typed)
+    except InvalidLength:
+        raise ValidationError(
+            _l("A tax code has 10 digits, or 13 for a branch; you typed %(count)s.", count=len(typed))
+        ) from None
+    except InvalidChecksum:
+        raise ValidationError(
+            _l("This tax code is not valid: its 10th digit does not match the first nine. Check for a typing mistake.")
+        ) from None
+    except InvalidComponent:
+        raise ValidationError(_l("The last three digits of a branch's tax code must be 001 to 999.")) from None
+    except NumberError:
+        raise ValidationError(_l("This tax code is not valid.")) from None
+    field.data = typed
+
+
+def _at_most_files(form: FlaskForm, field: Field) -> None:
+    if len([f for f in field.data or [] if getattr(f, "filename", "")]) > MAX_FILES:
+        raise ValidationError(_l("Attach at most %(count)s files.", count=MAX_FILES))
+
+
+def _business_name(form: FlaskForm, field: Field) -> None:
+    if form.submitter_type.data == "business" and not (field.data or "").strip():
+        raise ValidationError(_l("Enter the business's name."))
+
+
+class SubmissionForm(FlaskForm):
+    kind = _choice(
+        _l("What are you sending?"),
+        _l("Choose feedback or recommendation."),
+        RadioField,
+        choices=choices_from(KIND_LABELS.items()),
+    )
+    submitter_type = _choice(
+        _l("You are sending it as"),
+        _l("Choose whether you send it as a person or for a business."),
+        RadioField,
+        choices=choices_from([("citizen", _l("A person")), ("business", _l("A business or organisation"))]),
+        default="citizen",
+    )
+    business_name = StringField(
+        _l("Business name"),
+        validators=[_business_name, Length(max=200, message=_l("Keep the business name under 200 characters."))],
+    )
+    tax_code = StringField(_l("Tax code"), validators=[_tax_code])
+    category = _choice(_l("Subject"), _l("Choose the subject of your submission."))
+    area = StringField(
+        _l("Commune, ward or special zone"),
+        validators=[DataRequired(message=_l("Enter the commune or ward where it happens."))],
+    )
+    address = StringField(
+        _l("Street address or landmark"),
+        validators=[Optional(), Length(max=300, message=_l("Keep the address under 300 characters."))],
+    )
+    latitude = StringField(_l("Latitude"), validators=[Optional()])
+    longitude = StringField(_l("Longitude"), validators=[Optional()])
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(message=_l("Enter a title.")),
+            Length(min=5, max=120, message=_l("The title must be 5 to 120 characters long.")),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[
+            DataRequired(message=_l("Describe the problem or your proposal.")),
+            Length(min=20, max=5000, message=_l("The description must be 20 to 5,000 characters long.")),
+        ],
+    )
+    attachments = MultipleFileField(_l("Photos or documents (optional)"), validators=[_at_most_files])
+    name = StringField(
+        _l("Your name"),
+        validators=[Optional(), Length(max=200, message=_l("Keep the name under 200 characters."))],
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter an email address like name@example.com."), check_deliverability=False),
+        ],
+    )
+    phone = TelField(_l("Phone"), validators=[Optional()])
+    notify_by = _choice(
+        _l("How should we tell you about progress?"),
+        _l("Choose how we should tell you about progress."),
+        RadioField,
+        choices=choices_from(
+            [
+                ("email", _l("By email")),
+                ("sms", _l("By text message (SMS)")),
+                ("none", _l("No messages: I will check the tracking page")),
+            ]
+        ),
+        default="email",
+    )
+    visibility = _choice(
+        _l("Who can see your submission?"),
+        _l("Choose whether your submission may be published."),
+        RadioField,
+        choices=choices_from(
+            [
+                ("public", _l("Everyone: publish it with the answer on the public board, without my contact details")),
+                ("private", _l("Only the officers handling it")),
+            ]
+        ),
+        default="public",
+    )
+    anonymous = BooleanField(_l("Do not show my name publicly"))
+    consent = BooleanField(
+        _l("I agree that my personal data is processed to handle this submission, as the privacy notice describes."),
+        validators=[DataRequired(message=_l("To send the submission, agree to the processing of your personal data."))],
+    )
+    # Hidden from people by CSS; form-filling robots fill every field they find.
+    homepage = StringField(_l("Leave this field empty"))
+
+    extra_field_names: dict[str, list[str]] = {}
+    area_lookup: Callable[[str], list[Area]]
+
+    def validate_phone(self, field: Field) -> None:
+        if field.data and normalize_phone(field.data) is None:
+            raise ValidationError(_l("Enter a Vietnamese phone number, like 0905 123 456."))
+
+    def validate_area(self, field: Field) -> None:
+        matches = self.area_lookup(field.data or "")
+        if not matches:
+            raise ValidationError(_l("No commune or ward of Khánh Hòa has this name. Choose one from the list."))
+        if len(matches) > 1:
+            names = ", ".join(area.name for area in matches[:6])
+            raise ValidationError(_l("Several places match: %(names)s. Type the full name.", names=names))
+        self.matched_area = matches[0]
+
+    def validate_homepage(self, field: Field) -> None:
+        if field.data:
+            raise ValidationError(
+                _l("The form could not be sent because a hidden field was filled in, as robots do. "
+                   "If a form-filling tool did it, turn the tool off and send again.")
+            )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        valid = self._validate_coordinates() and valid
+        valid = self._validate_contact() and valid
+        return self._validate_extra_fields() and valid
+
+    def _validate_coordinates(self) -> bool:
+        typed = (self.latitude.data or "").strip(), (self.longitude.data or "").strip()
+        if not any(typed):
+            self.coordinates = None
+            return True
+        if not all(typed):
+            missing = self.longitude if typed[0] else self.latitude
+            missing.errors = [*missing.errors, _l("Enter both latitude and longitude, or neither.")]
+            return False
+        latitude, longitude = parse_coordinate(typed[0]), parse_coordinate(typed[1])
+        ok = True
+        if latitude is None or not LATITUDES[0] <= latitude <= LATITUDES[1]:
+            self.latitude.errors = [*self.latitude.errors, _l("Enter a latitude in Vietnam, like 12.2388.")]
+            ok = False
+        if longitude is None or not LONGITUDES[0] <= longitude <= LONGITUDES[1]:
+            self.longitude.errors = [*self.longitude.errors, _l("Enter a longitude in Vietnam, like 109.1967.")]
+            ok = False
+        self.coordinates = (latitude, longitude) if ok else None
+        return ok
+
+    def _validate_contact(self) -> bool:
+        if self.notify_by.data == "email" and not self.email.data:
+            self.email.errors = [*self.email.errors, _l("Enter an email address, or choose another way to hear from us.")]
+            return False
+        if self.notify_by.data == "sms":
+            phone = normalize_phone(self.phone.data or "")
+            if phone is None or not phone.startswith(MOBILE_PREFIXES) or len(phone) != 10:
+                if not self.phone.errors:
+                    self.phone.errors = [*self.phone.errors, _l("Enter a mobile number for text messages, like 0905 123 456.")]
+                return False
+        return True
+
+    def _validate_extra_fields(self) -> bool:
+        category_code = self.chosen_category_code()
+        ok = True
+        for name in self.extra_field_names.get(category_code or "", []):
+            field = self[name]
+            if field.flags.extra_required and not field.data:
+                field.errors = [*field.errors, _l("Answer “%(label)s”.", label=str(field.label.text))]
+                ok = False
+        return ok
+
+    def chosen_category_code(self) -> str | None:
+        return getattr(self, "category_codes", {}).get(self.category.data)
+
+    def extra_values(self) -> dict[str, Any]:
+        """The chosen category's extra fields, by their code, in JSON-friendly form."""
+        category_code = self.chosen_category_code()
+        values: dict[str, Any] = {}
+        for name in self.extra_field_names.get(category_code or "", []):
+            data = self[name].data
+            if data in (None, "", []):
+                continue
+            values[name.split("__", 2)[2]] = data.isoformat() if hasattr(data, "isoformat") else data
+        return values
+
+
+class StaffSubmissionForm(SubmissionForm):
+    channel = _choice(
+        _l("Received by"),
+        _l("Choose how the submission was received."),
+        SelectField,
+        choices=choices_from(((code, CHANNEL_LABELS[code]) for code in STAFF_CHANNELS), _l("Choose a channel")),
+    )
+    consent = BooleanField(
+        _l("The person agreed to the processing of their personal data (read them the privacy notice)."),
+        validators=[DataRequired(message=_l("Record that the person agreed to the processing of their data."))],
+    )
+
+
+def extra_field_name(category: Category, spec: dict[str, Any]) -> str:
+    return f"x__{category.code}__{spec['code']}"
+
+
+def _extra_field(spec: dict[str, Any]) -> Field:
+    label = Localized(spec["label_vi"], spec["label_en"])
+    values = [(v["key"], Localized(v["name_vi"], v["name_en"])) for v in spec.get("values", [])]
+    datatype = spec["datatype"]
+    kwargs: dict[str, Any] = {"validators": [Optional()]}
+    if datatype == "singlevaluelist":
+        field: Field = SelectField(label, choices=choices_from(values, _l("Choose")), validate_choice=False, **kwargs)
+    elif datatype == "multivaluelist":
+        field = SelectMultipleField(
+            label,
+            choices=choices_from(values),
+            widget=widgets.ListWidget(prefix_label=False),
+            option_widget=widgets.CheckboxInput(),
+            validate_choice=False,
+            **kwargs,
+        )
+    elif datatype == "datetime":
+        field = DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", **kwargs)
+    elif datatype == "text":
+        field = TextAreaField(label, validators=[Optional(), Length(max=2000, message=_l("Keep this under 2,000 characters."))])
+    else:
+        field = StringField(label, validators=[Optional(), Length(max=200, message=_l("Keep this under 200 characters."))])
+    return field
+
+
+def submission_form(
+    categories: Iterable[Category], area_lookup: Callable[[str], list[Area]], *, staff: bool = False, **kwargs: Any
+) -> SubmissionForm:
+    """The form with every category's extra fields; only the chosen category's are checked."""
+    base = StaffSubmissionForm if staff else SubmissionForm
+    attrs: dict[str, Any] = {}
+    names: dict[str, list[str]] = {}
+    category_list = list(categories)
+    for category in category_list:
+        for spec in category.extra_fields or []:
+            name = extra_field_name(category, spec)
+            unbound = _extra_field(spec)
+            if spec.get("required"):
+                unbound.kwargs.setdefault("render_kw", {})["data-required"] = "true"
+            attrs[name] = unbound
+            names.setdefault(category.code, []).append(name)
+    form_class = type(base.__name__, (base,), attrs)
+    form = form_class(**kwargs)
+    form.extra_field_names = names
+    form.category_codes = {str(c.id): c.code for c in category_list}
+    form.category.choices = choices_from(((c.id, localized(c, "name")) for c in category_list), _l("Choose a subject"))
+    form.area_lookup = area_lookup
+    for category in category_list:
+        for spec in category.extra_fields or []:
+            if spec.get("required"):
+                form[extra_field_name(category, spec)].flags.extra_required = True
+    return form
+
+
+class InfoReplyForm(FlaskForm):
+    text = TextAreaField(
+        _l("Your answer"),
+        validators=[
+            DataRequired(message=_l("Write your answer to the question.")),
+            Length(max=5000, message=_l("Keep the answer under 5,000 characters.")),
+        ],
+    )
+    attachments = MultipleFileField(_l("Photos or documents (optional)"), validators=[_at_most_files])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why is the answer not enough?"),
+        validators=[
+            DataRequired(message=_l("Say why you want the submission handled again.")),
+            Length(min=10, max=2000, message=_l("The reason must be 10 to 2,000 characters long.")),
+        ],
+    )

@@ -1,0 +1,196 @@
+"""The public board: published tickets, searched without diacritics, and the people who follow them.
+
+A ticket is published once intake has accepted it, and only if its submitter agreed to make it
+public: unscreened and rejected submissions never appear, whatever their flag says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from feedback.codes import normalize_code
+from feedback.extensions import db
+from feedback.models import Area, Ticket, TicketFollower, User
+from feedback.services.errors import NotFoundError
+from feedback.text import search_terms, shingles, similarity
+from workflows import Status
+
+PUBLISHED_STATUSES = (
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.WAITING_FOR_SUBMITTER,
+    Status.RESOLVED,
+    Status.REOPENED,
+    Status.CLOSED,
+)
+STATUS_GROUPS = {
+    "open": (Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_FOR_SUBMITTER, Status.REOPENED),
+    "answered": (Status.RESOLVED, Status.CLOSED),
+}
+# A query longer than this many words is refining nothing and only costs LIKE scans.
+MAX_QUERY_TERMS = 10
+
+SIMILAR_SCAN = 300
+SIMILAR_MIN_SCORE = 0.10
+SAME_CATEGORY_BONUS = 0.05
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    category_id: int | None = None
+    area_id: int | None = None
+    # A status code, or a key of STATUS_GROUPS.
+    status: str | None = None
+    kind: str | None = None
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    items: list[Ticket]
+    total: int
+    page: int
+    pages: int
+
+
+def _published() -> ColumnElement[bool]:
+    return and_(Ticket.is_public.is_(True), Ticket.status.in_([status.value for status in PUBLISHED_STATUSES]))
+
+
+def published_tickets(filters: BoardFilters, page: int = 1, per_page: int = 20) -> BoardPage:
+    """One page of the published tickets that match, newest first; the page is clamped to exist."""
+    conditions = [_published(), *_filter_conditions(filters)]
+    total = db.session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    query = (
+        select(Ticket)
+        .where(*conditions)
+        .options(joinedload(Ticket.category), joinedload(Ticket.area))
+        .order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return BoardPage(items=list(db.session.scalars(query)), total=total, page=page, pages=pages)
+
+
+def _filter_conditions(filters: BoardFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.category_id is not None:
+        conditions.append(Ticket.category_id == filters.category_id)
+    if filters.area_id is not None:
+        conditions.append(Ticket.area_id.in_(_area_subtree(filters.area_id)))
+    if filters.status in STATUS_GROUPS:
+        conditions.append(Ticket.status.in_([status.value for status in STATUS_GROUPS[filters.status]]))
+    elif filters.status:
+        conditions.append(Ticket.status == filters.status)
+    if filters.kind:
+        conditions.append(Ticket.kind == filters.kind)
+    for term in search_terms(filters.query)[:MAX_QUERY_TERMS]:
+        conditions.append(Ticket.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+    return conditions
+
+
+def _area_subtree(area_id: int) -> Select[tuple[int]]:
+    """The area and every area below it, at any depth."""
+    tree = select(Area.id).where(Area.id == area_id).cte("area_subtree", recursive=True)
+    tree = tree.union_all(select(Area.id).where(Area.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def get_published(code: str) -> Ticket:
+    """The published ticket with this code; NotFoundError for a private or unknown one, alike."""
+    canonical = normalize_code(code)
+    ticket = (
+        db.session.scalars(select(Ticket).where(Ticket.code == canonical, _published())).one_or_none()
+        if canonical
+        else None
+    )
+    if ticket is None:
+        raise NotFoundError("ticket")
+    return ticket
+
+
+def similar_published(
+    area_id: int,
+    category_id: int,
+    title: str,
+    description: str,
+    limit: int = 3,
+    exclude_id: int | None = None,
+) -> list[tuple[Ticket, float]]:
+    """Published tickets in the same area that look like this text, best first, with their score."""
+    query = (
+        select(Ticket)
+        .where(_published(), Ticket.area_id == area_id)
+        .order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
+        .limit(SIMILAR_SCAN)
+    )
+    if exclude_id is not None:
+        query = query.where(Ticket.id != exclude_id)
+    wanted = shingles(f"{title} {description}")
+    scored = []
+    for candidate in db.session.scalars(query):
+        score = similarity(shingles(f"{candidate.title} {candidate.description}"), wanted)
+        if candidate.category_id == category_id:
+            score += SAME_CATEGORY_BONUS
+        if score >= SIMILAR_MIN_SCORE:
+            scored.append((candidate, score))
+    scored.sort(key=lambda pair: pair[1], reverse=True)
+    return scored[:limit]
+
+
+def follow_ticket(ticket: Ticket, email: str, *, user: User | None = None) -> TicketFollower:
+    """Follow a published ticket by email; following it again changes nothing."""
+    if not ticket.is_public or ticket.status not in PUBLISHED_STATUSES:
+        raise NotFoundError("ticket")
+    address = email.strip().lower()
+    follower = _follower(ticket, address)
+    if follower is None:
+        follower = TicketFollower(ticket_id=ticket.id, email=address, user_id=user.id if user else None)
+        try:
+            with db.session.begin_nested():
+                db.session.add(follower)
+        except IntegrityError:
+            # The same person clicked twice and the other request stored the row first.
+            follower = _follower(ticket, address)
+            assert follower is not None
+    if user is not None and follower.user_id is None:
+        # Followed by email before signing in: the account now lists it too.
+        follower.user_id = user.id
+    db.session.commit()
+    return follower
+
+
+def _follower(ticket: Ticket, email: str) -> TicketFollower | None:
+    return db.session.scalars(
+        select(TicketFollower).where(TicketFollower.ticket_id == ticket.id, TicketFollower.email == email)
+    ).one_or_none()
+
+
+def follower_count(ticket: Ticket) -> int:
+    query = select(func.count(TicketFollower.id)).where(TicketFollower.ticket_id == ticket.id)
+    return db.session.scalar(query) or 0
+
+
+def areas_in_tree_order() -> list[Area]:
+    """Every area, each followed by the areas below it, siblings by name: the board filters on any level."""
+    areas = list(db.session.scalars(select(Area).order_by(Area.name)))
+    children: dict[int | None, list[Area]] = {}
+    for area in areas:
+        children.setdefault(area.parent_id, []).append(area)
+    ordered: list[Area] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        area = stack.pop()
+        ordered.append(area)
+        stack.extend(reversed(children.get(area.id, [])))
+    return ordered
