@@ -25,10 +25,6 @@ def filing_areas() -> list[Area]:
     return list(db.session.scalars(select(Area).where(~has_children).order_by(Area.name)))
 
 
-def area_choices() -> list[tuple[int, str]]:
-    return [(a.id, a.name) for a in filing_areas()]
-
-
 _UNIT_PREFIXES = ("phuong ", "xa ", "dac khu ", "thi tran ")
 
 
