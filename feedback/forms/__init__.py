@@ -17,9 +17,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from feedback.i18n import KIND_LABELS, RATING_LABELS
+from feedback.i18n import RATING_LABELS
 
 
 class InChoices:
@@ -43,46 +43,6 @@ def _choice(label: Any, message: Any, field_class: type = SelectField, **kwargs:
         validate_choice=False,
         validators=[DataRequired(message=message), InChoices(message)],
         **kwargs,
-    )
-
-
-class SubmissionForm(FlaskForm):
-    kind = _choice(
-        _l("What are you sending?"),
-        _l("Choose feedback or recommendation."),
-        RadioField,
-        choices=choices_from(KIND_LABELS.items()),
-    )
-    category = _choice(_l("Subject"), _l("Choose the subject of your submission."))
-    area = _choice(_l("Commune or ward"), _l("Choose the commune or ward where it happens."))
-    address = StringField(
-        _l("Street address or landmark"),
-        validators=[Optional(), Length(max=300, message=_l("Keep the address under 300 characters."))],
-    )
-    title = StringField(
-        _l("Title"),
-        validators=[
-            DataRequired(message=_l("Enter a title.")),
-            Length(min=5, max=120, message=_l("The title must be 5 to 120 characters long.")),
-        ],
-    )
-    description = TextAreaField(
-        _l("Description"),
-        validators=[
-            DataRequired(message=_l("Describe the problem or your proposal.")),
-            Length(min=20, max=5000, message=_l("The description must be 20 to 5,000 characters long.")),
-        ],
-    )
-    name = StringField(
-        _l("Your name (optional)"),
-        validators=[Optional(), Length(max=200, message=_l("Keep the name under 200 characters."))],
-    )
-    email = EmailField(
-        _l("Email (optional)"),
-        validators=[
-            Optional(),
-            Email(message=_l("Enter an email address like name@example.com."), check_deliverability=False),
-        ],
     )
 
 
