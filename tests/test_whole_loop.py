@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from feedback.extensions import db
-from feedback.models import Area, Category, Department, DepartmentStats, Ticket
+from feedback.models import Category, Department, DepartmentStats, Ticket
 
 ANSWER = (
     "Sở Xây dựng đã kiểm tra và vá ổ gà trên đường Trần Phú ngày 20/11. "

@@ -6,15 +6,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from feedback.extensions import limiter
-from feedback.forms import LoginForm
 from feedback.forms.account import DeleteAccountForm, PasswordForm, ProfileForm, RegistrationForm
-from feedback.services.accounts import authenticate
 from feedback.services.citizens import (
     MIN_PASSWORD_LENGTH,
     EmailTaken,
@@ -26,7 +24,7 @@ from feedback.services.citizens import (
     register_citizen,
     update_profile,
 )
-from feedback.views.auth import landing_page, safe_next
+from feedback.views.auth import landing_page
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -77,22 +75,6 @@ def register() -> Response | tuple[str, int] | str:
             flash(_("Your account was created."), "success")
             return redirect(url_for(".home"))
     page = render_template("account/register.html", form=form)
-    return (page, 422) if form.errors else page
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, methods=["POST"])
-def login() -> Response | tuple[str, int] | str:
-    if current_user.is_authenticated:
-        return redirect(landing_page(current_user))
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is not None:
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")) or landing_page(user))
-        form.password.errors = [_("The email address or password is not correct.")]
-    page = render_template("account/login.html", form=form)
     return (page, 422) if form.errors else page
 
 

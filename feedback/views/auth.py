@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from feedback.extensions import db
+from feedback.extensions import db, limiter
 from feedback.forms import LoginForm
 from feedback.models import User
 from feedback.services.accounts import authenticate
@@ -18,7 +18,6 @@ bp = Blueprint("auth", __name__)
 
 def init_login(manager: LoginManager) -> None:
     manager.login_view = "auth.login"
-    manager.blueprint_login_views = {"account": "account.login"}
     manager.login_message = _l("Please sign in to see this page.")
     manager.login_message_category = "info"
 
@@ -28,7 +27,11 @@ def init_login(manager: LoginManager) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["ACCOUNT_RATE_LIMIT"], methods=["POST"])
 def login() -> Response | tuple[str, int] | str:
+    """One sign-in for staff and citizens; each lands on their own page."""
+    if current_user.is_authenticated:
+        return redirect(landing_page(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)

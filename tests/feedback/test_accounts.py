@@ -83,7 +83,7 @@ def in_vietnamese(app: Flask, message: str, **variables: Any) -> str:
 
 
 def sign_in(post_form: PostForm, email: str, password: str = PASSWORD) -> TestResponse:
-    return post_form("/account/login", {"email": email, "password": password})
+    return post_form("/login", {"email": email, "password": password})
 
 
 def text(response: TestResponse) -> str:
@@ -248,22 +248,22 @@ def test_account_pages_send_visitors_to_the_citizen_sign_in(client: FlaskClient)
     for url in ("/account/", "/account/profile", "/account/delete"):
         response = client.get(url)
         assert response.status_code == 302
-        assert response.headers["Location"].startswith("/account/login?next=")
+        assert response.headers["Location"].startswith("/login?next=")
     english(client)
     page = text(client.get("/"))
-    assert 'href="/account/login">Sign in</a>' in page
+    assert 'href="/login">Sign in</a>' in page
 
 
 def test_sign_in_goes_back_where_the_citizen_was_going_but_never_off_site(
     post_form: PostForm, logout: Callable[[], None], make_citizen: Callable[[str], int]
 ) -> None:
     make_citizen("minh@example.org")
-    response = post_form("/account/login?next=/account/profile", {"email": "minh@example.org", "password": PASSWORD})
+    response = post_form("/login?next=/account/profile", {"email": "minh@example.org", "password": PASSWORD})
     assert response.headers["Location"] == "/account/profile"
     logout()
     # A backslash counts: browsers read /\host as //host.
     for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
-        response = post_form(f"/account/login?next={target}", {"email": "minh@example.org", "password": PASSWORD})
+        response = post_form(f"/login?next={target}", {"email": "minh@example.org", "password": PASSWORD})
         assert response.headers["Location"] == "/account/", target
         logout()
 
@@ -297,7 +297,7 @@ def test_staff_sign_in_still_goes_to_the_inbox_and_staff_get_no_citizen_pages(
     form = {"current_password": DEMO_PASSWORD, "new_password": "x" * 12, "confirm": "x" * 12}
     assert post_form("/account/password", form, page="/staff/").status_code == 403
     # Signed in already: the sign-in and registration pages send staff to their work.
-    assert client.get("/account/login").headers["Location"] == "/staff/"
+    assert client.get("/login").headers["Location"] == "/staff/"
     assert client.get("/account/register").headers["Location"] == "/staff/"
 
 
@@ -421,7 +421,7 @@ def test_deleting_the_account_detaches_its_tickets(
     response = post_form("/account/delete", {"password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     page = text(client.get("/"))
-    assert "Your account was deleted." in page and 'href="/account/login">Sign in</a>' in page
+    assert "Your account was deleted." in page and 'href="/login">Sign in</a>' in page
     assert client.get("/account/").status_code == 302
     with app.app_context():
         assert db.session.get(User, me) is None

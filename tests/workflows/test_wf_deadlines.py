@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
