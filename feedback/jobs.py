@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from feedback.background import outbox
 from feedback.background.queues import on_queue
-from feedback.services import statistics
+from feedback.services import escalation, statistics
 
 
 @on_queue("statistics")
@@ -18,3 +18,9 @@ def compile_statistics() -> int:
 def sweep_outbox() -> int:
     """Enqueue outbox rows that were committed while Redis was unreachable."""
     return outbox.relay()
+
+
+@on_queue("deadlines")
+def sweep_deadlines() -> int:
+    """Escalate late tickets up the ladder; returns how many were escalated."""
+    return escalation.escalate_late_tickets()

@@ -29,8 +29,8 @@ from feedback.demo import DEMO_PASSWORD, seed_demo
 from feedback.extensions import db
 from feedback.models import Area, Category, Ticket
 from feedback.services.submissions import Submission, submit_ticket
-from workflows import EventFact, Status, replay
-from workflows.states import Action
+from feedback.services.events import case_of, recorded_events
+from workflows import replay_case
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -101,13 +101,10 @@ def database(app: Flask, redis: Redis) -> Iterator[None]:
 
 
 def assert_replay_matches_status() -> None:
-    """The event log is the truth: replaying it must give every ticket's stored status."""
+    """The event log is the truth: replaying it must give every ticket's stored state (status,
+    department, deadlines, pause, counts), for every ticket a test created."""
     for ticket in db.session.scalars(select(Ticket)):
-        facts = [
-            EventFact(Action(e.action), Status(e.from_status) if e.from_status else None, Status(e.to_status))
-            for e in ticket.events
-        ]
-        assert replay(facts) == Status(ticket.status), ticket.code
+        assert replay_case(recorded_events(ticket)) == case_of(ticket), ticket.code
 
 
 @pytest.fixture

@@ -1,6 +1,25 @@
+"""The workflow engine: statuses and transitions, routing, working-day deadlines, the ladder.
+
+Pure Python: no Flask, no SQLAlchemy. The web and the jobs use it through `feedback.services`.
+"""
+
 from __future__ import annotations
 
-from .calendar import TIMEZONE, WorkingCalendar
+from . import case
+from .calendar import TIMEZONE, WorkingCalendar, end_of_day, local_date
+from .case import (
+    CASE_FIELDS,
+    MAX_REOPENINGS,
+    MAX_TRANSFERS,
+    Case,
+    Clock,
+    Escalation,
+    RecordedEvent,
+    StepRefused,
+    changes,
+    next_progress_update,
+    replay_case,
+)
 from .deadlines import (
     DeadlinePolicy,
     Urgency,
@@ -8,6 +27,7 @@ from .deadlines import (
     resolve_deadline,
     resume_deadline,
 )
+from .ladder import Rung, Step, escalation_due, ladder
 from .routing import RoutingDecision, Rule, route
 from .states import (
     OPEN,
@@ -27,26 +47,44 @@ from .states import (
 )
 
 __all__ = [
+    "CASE_FIELDS",
+    "MAX_REOPENINGS",
+    "MAX_TRANSFERS",
     "OPEN",
     "TERMINAL",
     "TIMEZONE",
     "TRANSITIONS",
     "Action",
+    "Case",
+    "Clock",
     "DeadlinePolicy",
+    "Escalation",
     "EventFact",
     "IllegalTransition",
     "ReasonRequired",
+    "RecordedEvent",
     "ReplayError",
     "Role",
     "RoutingDecision",
     "Rule",
+    "Rung",
     "Status",
+    "Step",
+    "StepRefused",
     "Transition",
     "Urgency",
     "WorkingCalendar",
     "allowed_actions",
+    "case",
+    "changes",
     "classify_deadline",
+    "end_of_day",
+    "escalation_due",
+    "ladder",
+    "local_date",
+    "next_progress_update",
     "replay",
+    "replay_case",
     "resolve_deadline",
     "resume_deadline",
     "route",

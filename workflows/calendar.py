@@ -23,7 +23,11 @@ def _package_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     return days_off, working_weekends
 
 
-def _local_date(moment: datetime) -> date:
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, _END_OF_DAY, tzinfo=TIMEZONE)
+
+
+def local_date(moment: datetime) -> date:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("naive_datetime")
     return moment.astimezone(TIMEZONE).date()
@@ -56,16 +60,20 @@ class WorkingCalendar:
     def add_working_days(self, start: datetime, days: int) -> datetime:
         if days < 1:
             raise ValueError("days_must_be_positive")
-        day = _local_date(start)
-        remaining = days
+        return end_of_day(self.shift_working_days(local_date(start), days))
+
+    def shift_working_days(self, day: date, days: int) -> date:
+        """The working day `days` working days after `day` (before it when negative)."""
+        step = timedelta(days=1 if days > 0 else -1)
+        remaining = abs(days)
         while remaining:
-            day += timedelta(days=1)
+            day += step
             if self.is_working_day(day):
                 remaining -= 1
-        return datetime.combine(day, _END_OF_DAY, tzinfo=TIMEZONE)
+        return day
 
     def working_days_between(self, start: datetime, end: datetime) -> int:
-        first, last = _local_date(start), _local_date(end)
+        first, last = local_date(start), local_date(end)
         # end <= start gives last <= first, hence an empty range and 0.
         return sum(
             self.is_working_day(first + timedelta(days=offset))

@@ -30,6 +30,10 @@ class DeadlinePolicy:
     resolve_days: Mapping[Urgency, int] = field(default_factory=_default_resolve_days, hash=False)
     max_extension_days: int = 10
     progress_update_every_days: int = 7
+    # The ladder: remind the assignee this many working days before the due day (and on it),
+    # escalate to the head once overdue, and to the leader this many working days later.
+    remind_before_days: int = 2
+    escalate_leader_after_days: int = 3
 
     def __post_init__(self) -> None:
         # Copy so a caller mutating its own dict cannot change a frozen policy.
@@ -40,6 +44,8 @@ class DeadlinePolicy:
         if min(resolve_days.values()) < 1 or self.classify_days < 1:
             raise ValueError("deadline_days_must_be_positive")
         if self.max_extension_days < 0 or self.progress_update_every_days < 1:
+            raise ValueError("invalid_policy_days")
+        if self.remind_before_days < 1 or self.escalate_leader_after_days < 1:
             raise ValueError("invalid_policy_days")
 
 

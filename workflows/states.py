@@ -41,6 +41,12 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     # The submitter's rating: recorded as an event, and the status stays RESOLVED.
     RATE = "rate"
+    # The rest change the ticket's deadlines or bookkeeping, never its status.
+    EXTEND = "extend"
+    PROGRESS_UPDATE = "progress_update"
+    REQUEST_CONTRIBUTION = "request_contribution"
+    CONTRIBUTE = "contribute"
+    ESCALATE = "escalate"
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED})
@@ -62,15 +68,19 @@ OPEN: frozenset[Status] = frozenset(
 class Transition:
     action: Action
     sources: frozenset[Status]
-    target: Status
+    # None: the action is recorded and the status stays what it was.
+    target: Status | None
     roles: frozenset[Role]
     reason_required: bool = False
+
+    def target_from(self, status: Status) -> Status:
+        return status if self.target is None else self.target
 
 
 def _row(
     action: Action,
     sources: Iterable[Status],
-    target: Status,
+    target: Status | None,
     roles: Iterable[Role],
     reason_required: bool = False,
 ) -> tuple[Action, Transition]:
@@ -82,6 +92,9 @@ _R = Role
 _SCREENERS = (_R.INTAKE_OFFICER, _R.DEPARTMENT_HEAD, _R.LEADER, _R.ADMINISTRATOR)
 _HANDLERS = (_R.DEPARTMENT_OFFICER, _R.DEPARTMENT_HEAD)
 _WORKABLE = (_S.ACCEPTED, _S.IN_PROGRESS, _S.REOPENED)
+# Accepted and not yet answered: a department holds it, and its resolve clock exists.
+_HELD = (*_WORKABLE, _S.WAITING_FOR_SUBMITTER)
+_DECIDERS = (_R.DEPARTMENT_HEAD, _R.LEADER, _R.ADMINISTRATOR)
 
 TRANSITIONS: dict[Action, Transition] = dict(
     [
@@ -111,6 +124,20 @@ TRANSITIONS: dict[Action, Transition] = dict(
             _S.ACCEPTED,
             [_R.DEPARTMENT_HEAD, _R.INTAKE_OFFICER, _R.LEADER, _R.ADMINISTRATOR],
             reason_required=True,
+        ),
+        # The reason is told to the submitter (DESIGN.md: one extension, approved by the head).
+        _row(Action.EXTEND, _HELD, None, _DECIDERS, reason_required=True),
+        # The reason is the update's text, which the submitter sees.
+        _row(Action.PROGRESS_UPDATE, _HELD, None, _HANDLERS, reason_required=True),
+        _row(Action.REQUEST_CONTRIBUTION, _HELD, None, _HANDLERS, reason_required=True),
+        _row(Action.CONTRIBUTE, _HELD, None, _HANDLERS, reason_required=True),
+        # The deadline sweep escalates late work; intake or a head escalates a ticket that has
+        # used up its transfers, for a leader to decide where it belongs.
+        _row(
+            Action.ESCALATE,
+            OPEN,
+            None,
+            [_R.SYSTEM, _R.INTAKE_OFFICER, _R.DEPARTMENT_HEAD],
         ),
     ]
 )
@@ -144,7 +171,7 @@ def transition(status: Status, action: Action, role: Role, *, reason: str | None
         raise IllegalTransition("role_not_allowed", status, action, role)
     if row.reason_required and (reason is None or not reason.strip()):
         raise ReasonRequired(status, action, role)
-    return row.target
+    return row.target_from(status)
 
 
 def allowed_actions(status: Status, role: Role) -> list[Action]:
@@ -186,9 +213,9 @@ def replay(events: Iterable[EventFact]) -> Status:
         if current in TERMINAL:
             raise ReplayError("event_after_terminal", index, event)
         row = TRANSITIONS.get(event.action)
-        if row is None or current not in row.sources or event.to_status != row.target:
+        if row is None or current not in row.sources or event.to_status != row.target_from(current):
             raise ReplayError("illegal_transition", index, event)
-        current = row.target
+        current = event.to_status
     if current is None:
         raise ReplayError("empty_history", 0, None)
     return current

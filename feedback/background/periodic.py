@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from feedback.jobs import compile_statistics, sweep_outbox
+from feedback.jobs import compile_statistics, sweep_deadlines, sweep_outbox
 
 
 @dataclass(frozen=True)
@@ -23,4 +23,5 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(sweep_outbox, interval_seconds=60),
     PeriodicJob(compile_statistics, interval_seconds=15 * 60),
+    PeriodicJob(sweep_deadlines, interval_seconds=15 * 60),
 )

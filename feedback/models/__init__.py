@@ -1,8 +1,8 @@
 """The database models; import them from here."""
 
 from feedback.models.background import DepartmentStats, OutboxMessage
-from feedback.models.org import Area, Category, Department, RoutingRule
-from feedback.models.tickets import Attachment, Rating, Ticket, TicketEvent, TicketFollower
+from feedback.models.org import Area, CalendarException, Category, DeadlinePolicyRecord, Department, RoutingRule
+from feedback.models.tickets import Attachment, Contribution, Rating, Ticket, TicketEvent, TicketFollower
 from feedback.models.types import utcnow
 from feedback.models.users import CITIZEN_ROLE, STAFF_ROLES, User
 
@@ -10,7 +10,10 @@ __all__ = [
     "Area",
     "Attachment",
     "CITIZEN_ROLE",
+    "CalendarException",
     "Category",
+    "Contribution",
+    "DeadlinePolicyRecord",
     "Department",
     "DepartmentStats",
     "OutboxMessage",

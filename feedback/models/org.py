@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
@@ -60,7 +61,41 @@ class RoutingRule(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    # Comma-separated words or phrases, one of which must be in the submission's text.
+    keywords: Mapped[str] = mapped_column(String(500), default="")
+    # A rule that tickets point at is switched off rather than deleted, so their history stays.
+    active: Mapped[bool] = mapped_column(default=True)
 
     category: Mapped[Category | None] = relationship()
     area: Mapped[Area | None] = relationship()
     department: Mapped[Department] = relationship()
+
+
+class DeadlinePolicyRecord(db.Model):
+    """Working-day limits: the row without a category is the default, a category's row overrides it."""
+
+    __tablename__ = "deadline_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), unique=True)
+    classify_days: Mapped[int]
+    urgent_days: Mapped[int]
+    simple_days: Mapped[int]
+    ordinary_days: Mapped[int]
+    complex_days: Mapped[int]
+    max_extension_days: Mapped[int]
+    progress_update_every_days: Mapped[int]
+    remind_before_days: Mapped[int]
+    escalate_leader_after_days: Mapped[int]
+
+    category: Mapped[Category | None] = relationship()
+
+
+class CalendarException(db.Model):
+    """A day the `holidays` package gets wrong for this province: an extra day off, or a make-up
+    working day (a Saturday worked in exchange for a bridge day)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    working: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(200), default="")

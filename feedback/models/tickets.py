@@ -68,6 +68,14 @@ class Ticket(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set while waiting for the submitter: the resolve clock is stopped from then.
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transfer_count: Mapped[int] = mapped_column(default=0)
+    # Working days of the one extension allowed; 0 while not extended.
+    extension_days: Mapped[int] = mapped_column(default=0)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    # The last progress update told to the submitter.
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How far the lateness of the current deadline went up: "", "head" or "leader".
+    escalation: Mapped[str] = mapped_column(String(10), default="")
     answer: Mapped[str | None] = mapped_column(Text)
 
     category: Mapped[Category] = relationship()
@@ -86,6 +94,9 @@ class Ticket(db.Model):
         viewonly=True,
     )
     attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket", order_by="Attachment.id")
+    contributions: Mapped[list[Contribution]] = relationship(
+        back_populates="ticket", order_by="Contribution.id"
+    )
 
     @hybrid_property
     def deadline(self) -> datetime:
@@ -155,3 +166,24 @@ class TicketFollower(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship()
+
+
+class Contribution(db.Model):
+    """The lead department's request to a cooperating department, with its own deadline; the
+    lead department still owns the answer."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    request: Mapped[str] = mapped_column(Text)
+    due: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="contributions")
+    department: Mapped[Department] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])

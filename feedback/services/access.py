@@ -6,8 +6,8 @@ from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from feedback.extensions import db
-from feedback.models import Ticket, User
-from feedback.services.errors import NotFoundError
+from feedback.models import Contribution, Ticket, User
+from feedback.services.errors import AccessDenied, NotFoundError
 from workflows import OPEN, Role, Status
 
 SEES_EVERYTHING = frozenset({Role.LEADER, Role.ADMINISTRATOR})
@@ -30,6 +30,12 @@ def visible_tickets(user: User) -> Select[tuple[Ticket]]:
         conditions.append(
             and_(Ticket.department_id == user.department_id, Ticket.status != Status.SUBMITTED.value)
         )
+        # A cooperating department sees the tickets it was asked to contribute to.
+        conditions.append(
+            select(Contribution.id)
+            .where(Contribution.ticket_id == Ticket.id, Contribution.department_id == user.department_id)
+            .exists()
+        )
     return query.where(or_(*conditions) if conditions else false())
 
 
@@ -39,6 +45,24 @@ def get_ticket_for(user: User, ticket_id: int) -> Ticket:
     if ticket is None:
         raise NotFoundError("ticket")
     return ticket
+
+
+def get_ticket_to_handle(user: User, ticket_id: int) -> Ticket:
+    """The ticket if this user's department holds it (or intake screens it, or the user sees
+    everything); a department that only contributes may read it but not act on it."""
+    ticket = get_ticket_for(user, ticket_id)
+    if not may_handle(user, ticket):
+        raise AccessDenied("not this department's ticket")
+    return ticket
+
+
+def may_handle(user: User, ticket: Ticket) -> bool:
+    role = user.workflow_role
+    if role in SEES_EVERYTHING:
+        return True
+    if role in SCREENS_SUBMISSIONS and ticket.status == Status.SUBMITTED:
+        return True
+    return user.department_id is not None and ticket.department_id == user.department_id
 
 
 def inbox(user: User, limit: int = 200) -> list[Ticket]:

@@ -10,14 +10,12 @@ from feedback.extensions import db
 from feedback.jobs import compile_statistics
 from feedback.models import Attachment, Rating, Ticket, utcnow
 from feedback.services.attachments import CleanFile, store_files
-from feedback.services.calendar import deadline_policy, working_calendar
+from feedback.services.calendar import clock_for
 from feedback.services.errors import NotFoundError
-from feedback.services.events import apply_action
-from workflows import Action, Role, Status, Urgency, resolve_deadline, resume_deadline
+from feedback.services.events import apply_step, case_of
+from workflows import Action, Role, Status, case
 
 RATING_LEVELS = ("satisfied", "acceptable", "not_satisfied")
-# How many times a submitter may reopen a ticket they are not satisfied with (DESIGN.md).
-MAX_REOPENINGS = 1
 
 
 def provide_information(
@@ -28,12 +26,10 @@ def provide_information(
     now = now or utcnow()
     if ticket.status != Status.WAITING_FOR_SUBMITTER:
         raise NotFoundError("no question is waiting for an answer")
-    event = apply_action(
-        ticket, Action.PROVIDE_INFO, actor=None, role=Role.SUBMITTER, now=now, payload={"text": text}
+    after = case.provide_info(case_of(ticket), now, clock_for(ticket.category))
+    event = apply_step(
+        ticket, Action.PROVIDE_INFO, after, actor=None, role=Role.SUBMITTER, now=now, payload={"text": text}
     )
-    if ticket.paused_at is not None and ticket.resolve_due is not None:
-        ticket.resolve_due = resume_deadline(working_calendar(), ticket.resolve_due, ticket.paused_at, now)
-    ticket.paused_at = None
     stored = store_files(ticket, files, event)
     add_job(compile_statistics)
     commit_and_relay()
@@ -48,20 +44,20 @@ def rate_ticket(ticket: Ticket, level: str, comment: str, *, now: datetime | Non
         raise ValueError(f"unknown rating level {level!r}")
     if ticket.status != Status.RESOLVED or ticket.rating is not None:
         raise NotFoundError("no rating is open for this ticket")
-    apply_action(ticket, Action.RATE, actor=None, role=Role.SUBMITTER, now=now, payload={"rating": level})
+    rated = case.rate(case_of(ticket))
+    apply_step(ticket, Action.RATE, rated, actor=None, role=Role.SUBMITTER, now=now, payload={"rating": level})
     rating = Rating(ticket=ticket, level=level, comment=comment, created_at=now)
     db.session.add(rating)
-    if level != "not_satisfied" or not may_reopen(ticket):
-        apply_action(ticket, Action.CLOSE, actor=None, role=Role.SUBMITTER, now=now, payload={"rating": level})
-        ticket.closed_at = now
+    if level != "not_satisfied" or not case.may_reopen(rated):
+        closed = case.close(rated, Role.SUBMITTER, now)
+        apply_step(ticket, Action.CLOSE, closed, actor=None, role=Role.SUBMITTER, now=now, payload={"rating": level})
     add_job(compile_statistics)
     commit_and_relay()
     return rating
 
 
 def may_reopen(ticket: Ticket) -> bool:
-    reopenings = sum(1 for event in ticket.events if event.action == Action.REOPEN)
-    return ticket.status == Status.RESOLVED and reopenings < MAX_REOPENINGS
+    return case.may_reopen(case_of(ticket))
 
 
 def reopen_ticket(ticket: Ticket, reason: str, *, now: datetime | None = None) -> Ticket:
@@ -71,12 +67,9 @@ def reopen_ticket(ticket: Ticket, reason: str, *, now: datetime | None = None) -
     rating = ticket.rating
     if rating is None or rating.level != "not_satisfied" or not may_reopen(ticket):
         raise NotFoundError("this ticket cannot be reopened")
-    apply_action(ticket, Action.REOPEN, actor=None, role=Role.SUBMITTER, now=now, reason=reason)
+    after = case.reopen(case_of(ticket), now, reason, clock_for(ticket.category))
+    apply_step(ticket, Action.REOPEN, after, actor=None, role=Role.SUBMITTER, now=now, reason=reason)
     rating.superseded = True
-    ticket.resolved_at = None
-    ticket.resolve_due = resolve_deadline(
-        working_calendar(), now, Urgency(ticket.category.urgency), deadline_policy()
-    )
     add_job(compile_statistics)
     commit_and_relay()
     return ticket

@@ -15,12 +15,12 @@ from feedback.extensions import db
 from feedback.jobs import compile_statistics
 from feedback.models import Area, Category, Ticket, User, utcnow
 from feedback.services.attachments import CleanFile, store_files
-from feedback.services.calendar import deadline_policy, working_calendar
+from feedback.services.calendar import clock_for
 from feedback.services.errors import NotFoundError
-from feedback.services.events import record_event
+from feedback.services.events import apply_step
 from feedback.services.routing import route_submission
 from feedback.text import fingerprint, fold
-from workflows import Action, Role, Status, classify_deadline
+from workflows import Action, Role, case
 
 SUBMITTER_TYPES = ("citizen", "business")
 NOTIFY_CHOICES = ("email", "sms", "none")
@@ -81,7 +81,8 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
     earlier = _recent_duplicate(text_hash, now)
     if earlier is not None:
         raise DuplicateSubmission(earlier)
-    routed = route_submission(category, area)
+    routed = route_submission(category, area, f"{submission.title} {submission.description}")
+    opened = case.open_case(routed.department.code, now, clock_for(category))
     secret = codes.new_secret()
     ticket = Ticket(
         code=_unused_code(),
@@ -89,7 +90,6 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
         kind=submission.kind,
         channel=submission.channel,
         language=submission.language,
-        status=Status.SUBMITTED.value,
         category=category,
         area=area,
         address=submission.address,
@@ -111,23 +111,21 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
         consent_at=now if submission.consent_version else None,
         consent_version=submission.consent_version,
         fingerprint=text_hash,
-        department=routed.department,
         routing_rule=routed.rule,
-        submitted_at=now,
-        classify_due=classify_deadline(working_calendar(), now, deadline_policy()),
     )
     ticket.search_text = searchable_text(ticket)
     db.session.add(ticket)
-    event = record_event(
+    event = apply_step(
         ticket,
         Action.SUBMIT,
-        from_status=None,
+        opened,
         actor=actor,
         role=actor.workflow_role if actor else Role.SUBMITTER,
         now=now,
         payload={
             "department": routed.department.code,
             "rule": routed.rule.id if routed.rule else None,
+            "keyword": routed.keyword,
             "channel": submission.channel,
         },
     )

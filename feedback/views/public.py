@@ -23,7 +23,7 @@ from feedback.i18n import current_language
 from feedback.models import Ticket, User
 from feedback.services import board, catalog
 from feedback.services.attachments import CleanFile
-from feedback.services.calendar import deadline_policy
+from feedback.services.calendar import policy_for
 from feedback.services.submissions import DuplicateSubmission, Submission, open_ticket, submit_ticket
 from feedback.views.auth import safe_next
 from feedback.views.uploads import cleaned_files, files_were_sent
@@ -147,7 +147,7 @@ def submitted() -> Response | str:
         ticket=ticket,
         link=link,
         secret=receipt["secret"],
-        resolve_days=deadline_policy().resolve_days[Urgency(ticket.category.urgency)],
+        resolve_days=policy_for(ticket.category).resolve_days[Urgency(ticket.category.urgency)],
     )
 
 

@@ -28,9 +28,12 @@ S, R, A = Status, Role, Action
 SCREENERS = {R.INTAKE_OFFICER, R.DEPARTMENT_HEAD, R.LEADER, R.ADMINISTRATOR}
 HANDLERS = {R.DEPARTMENT_OFFICER, R.DEPARTMENT_HEAD}
 WORKABLE = {S.ACCEPTED, S.IN_PROGRESS, S.REOPENED}
+HELD = WORKABLE | {S.WAITING_FOR_SUBMITTER}
+DECIDERS = {R.DEPARTMENT_HEAD, R.LEADER, R.ADMINISTRATOR}
 
-# Spelled out independently of workflows.states so a typo there fails here.
-EXPECTED: dict[Action, tuple[set[Status], Status, set[Role], bool]] = {
+# Spelled out independently of workflows.states so a typo there fails here. A target of None
+# means the status stays as it was.
+EXPECTED: dict[Action, tuple[set[Status], Status | None, set[Role], bool]] = {
     A.ACCEPT: ({S.SUBMITTED}, S.ACCEPTED, SCREENERS, False),
     A.REJECT: ({S.SUBMITTED}, S.REJECTED, SCREENERS, True),
     A.START: ({S.ACCEPTED, S.REOPENED}, S.IN_PROGRESS, HANDLERS, False),
@@ -50,6 +53,16 @@ EXPECTED: dict[Action, tuple[set[Status], Status, set[Role], bool]] = {
         S.ACCEPTED,
         {R.DEPARTMENT_HEAD, R.INTAKE_OFFICER, R.LEADER, R.ADMINISTRATOR},
         True,
+    ),
+    A.EXTEND: (HELD, None, DECIDERS, True),
+    A.PROGRESS_UPDATE: (HELD, None, HANDLERS, True),
+    A.REQUEST_CONTRIBUTION: (HELD, None, HANDLERS, True),
+    A.CONTRIBUTE: (HELD, None, HANDLERS, True),
+    A.ESCALATE: (
+        {S.SUBMITTED, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_FOR_SUBMITTER, S.REOPENED},
+        None,
+        {R.SYSTEM, R.INTAKE_OFFICER, R.DEPARTMENT_HEAD},
+        False,
     ),
 }
 
@@ -87,7 +100,7 @@ def expected_code(status: Status, action: Action, role: Role) -> str | None:
 def test_every_combination(status: Status, action: Action, role: Role) -> None:
     code = expected_code(status, action, role)
     if code is None:
-        assert transition(status, action, role, reason="lý do") == EXPECTED[action][1]
+        assert transition(status, action, role, reason="lý do") == (EXPECTED[action][1] or status)
         assert action in allowed_actions(status, role)
         return
     with pytest.raises(IllegalTransition) as caught:
@@ -104,6 +117,10 @@ REASON_CASES = [
     (S.IN_PROGRESS, A.REQUEST_INFO, R.DEPARTMENT_OFFICER),
     (S.RESOLVED, A.REOPEN, R.SUBMITTER),
     (S.IN_PROGRESS, A.TRANSFER, R.DEPARTMENT_HEAD),
+    (S.IN_PROGRESS, A.EXTEND, R.DEPARTMENT_HEAD),
+    (S.WAITING_FOR_SUBMITTER, A.PROGRESS_UPDATE, R.DEPARTMENT_OFFICER),
+    (S.ACCEPTED, A.REQUEST_CONTRIBUTION, R.DEPARTMENT_OFFICER),
+    (S.REOPENED, A.CONTRIBUTE, R.DEPARTMENT_HEAD),
 ]
 
 
@@ -130,12 +147,25 @@ def test_role_checked_before_reason() -> None:
 @pytest.mark.parametrize(
     ("status", "role", "actions"),
     [
-        (S.SUBMITTED, R.INTAKE_OFFICER, [A.ACCEPT, A.REJECT]),
-        (S.ACCEPTED, R.DEPARTMENT_HEAD, [A.START, A.RESOLVE, A.TRANSFER]),
-        (S.ACCEPTED, R.DEPARTMENT_OFFICER, [A.START, A.RESOLVE]),
-        (S.IN_PROGRESS, R.DEPARTMENT_OFFICER, [A.REQUEST_INFO, A.RESOLVE]),
+        (S.SUBMITTED, R.INTAKE_OFFICER, [A.ACCEPT, A.REJECT, A.ESCALATE]),
+        (
+            S.ACCEPTED,
+            R.DEPARTMENT_HEAD,
+            [A.START, A.RESOLVE, A.TRANSFER, A.EXTEND, A.PROGRESS_UPDATE,
+             A.REQUEST_CONTRIBUTION, A.CONTRIBUTE, A.ESCALATE],
+        ),
+        (
+            S.ACCEPTED,
+            R.DEPARTMENT_OFFICER,
+            [A.START, A.RESOLVE, A.PROGRESS_UPDATE, A.REQUEST_CONTRIBUTION, A.CONTRIBUTE],
+        ),
+        (
+            S.IN_PROGRESS,
+            R.DEPARTMENT_OFFICER,
+            [A.REQUEST_INFO, A.RESOLVE, A.PROGRESS_UPDATE, A.REQUEST_CONTRIBUTION, A.CONTRIBUTE],
+        ),
         (S.WAITING_FOR_SUBMITTER, R.SUBMITTER, [A.PROVIDE_INFO]),
-        (S.WAITING_FOR_SUBMITTER, R.DEPARTMENT_HEAD, []),
+        (S.WAITING_FOR_SUBMITTER, R.LEADER, [A.EXTEND]),
         (S.RESOLVED, R.SUBMITTER, [A.REOPEN, A.RATE, A.CLOSE]),
         (S.RESOLVED, R.SYSTEM, [A.CLOSE]),
         (S.CLOSED, R.ADMINISTRATOR, []),

@@ -1,0 +1,273 @@
+"""A ticket's workflow state and every step that changes it, as pure functions.
+
+Each step checks the move with the transition table, then returns a new `Case`; nothing is
+changed when a step raises. The services store the fields that a step changed in the step's
+event (`changes`), so that replaying the events rebuilds the case exactly (`replay_case`), even
+after the calendar or the policy has been edited since.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from .calendar import WorkingCalendar
+from .deadlines import DeadlinePolicy, Urgency, classify_deadline, resolve_deadline, resume_deadline
+from .states import OPEN, Action, EventFact, IllegalTransition, Role, Status, replay, transition
+
+# After this many transfers, only a leader (or an administrator) may move the ticket again.
+MAX_TRANSFERS = 2
+MAX_REOPENINGS = 1
+FINAL_DECIDERS = frozenset({Role.LEADER, Role.ADMINISTRATOR})
+
+
+class Escalation(StrEnum):
+    NONE = ""
+    HEAD = "head"
+    LEADER = "leader"
+
+
+_ESCALATION_RANK = {Escalation.NONE: 0, Escalation.HEAD: 1, Escalation.LEADER: 2}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What deadlines are counted with: the calendar, and the category's policy and urgency."""
+
+    calendar: WorkingCalendar
+    policy: DeadlinePolicy
+    urgency: Urgency
+
+    def resolve_due(self, start: datetime) -> datetime:
+        return resolve_deadline(self.calendar, start, self.urgency, self.policy)
+
+
+@dataclass(frozen=True)
+class Case:
+    status: Status
+    department: str
+    submitted_at: datetime
+    classify_due: datetime
+    accepted_at: datetime | None = None
+    resolve_due: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    # Set while waiting for the submitter: the resolve clock is stopped from then.
+    paused_at: datetime | None = None
+    transfers: int = 0
+    extension_days: int = 0
+    reopenings: int = 0
+    progress_at: datetime | None = None
+    # How far the lateness of the current deadline has gone up; a new deadline starts again.
+    escalation: Escalation = Escalation.NONE
+
+    @property
+    def due(self) -> datetime:
+        """The deadline that matters now: to classify until accepted, then to resolve."""
+        return self.resolve_due or self.classify_due
+
+
+CASE_FIELDS = tuple(f.name for f in dataclasses.fields(Case))
+
+
+class StepRefused(IllegalTransition):
+    """A move the table allows but this ticket's history does not (a second extension, a third
+    transfer by a head): `code` says which rule stopped it."""
+
+
+def _check(case: Case, action: Action, role: Role, reason: str | None = None) -> Status:
+    return transition(case.status, action, role, reason=reason)
+
+
+def _refuse(code: str, case: Case, action: Action, role: Role) -> StepRefused:
+    return StepRefused(code, case.status, action, role)
+
+
+def open_case(department: str, submitted_at: datetime, clock: Clock) -> Case:
+    return Case(
+        status=Status.SUBMITTED,
+        department=department,
+        submitted_at=submitted_at,
+        classify_due=classify_deadline(clock.calendar, submitted_at, clock.policy),
+    )
+
+
+def accept(case: Case, role: Role, now: datetime, clock: Clock, department: str | None = None) -> Case:
+    """Accept into a department (intake may correct the routed one); the resolve clock starts."""
+    return dataclasses.replace(
+        case,
+        status=_check(case, Action.ACCEPT, role),
+        department=department or case.department,
+        accepted_at=now,
+        resolve_due=clock.resolve_due(now),
+        escalation=Escalation.NONE,
+    )
+
+
+def reject(case: Case, role: Role, now: datetime, reason: str) -> Case:
+    return dataclasses.replace(case, status=_check(case, Action.REJECT, role, reason), closed_at=now)
+
+
+def start(case: Case, role: Role) -> Case:
+    return dataclasses.replace(case, status=_check(case, Action.START, role))
+
+
+def request_info(case: Case, role: Role, now: datetime, question: str) -> Case:
+    return dataclasses.replace(
+        case, status=_check(case, Action.REQUEST_INFO, role, question), paused_at=now
+    )
+
+
+def provide_info(case: Case, now: datetime, clock: Clock) -> Case:
+    """The submitter answered: the deadline moves by every working day spent waiting."""
+    status = _check(case, Action.PROVIDE_INFO, Role.SUBMITTER)
+    due = case.resolve_due
+    if due is not None and case.paused_at is not None:
+        due = resume_deadline(clock.calendar, due, case.paused_at, now)
+    escalation = Escalation.NONE if due is not None and due > now else case.escalation
+    return dataclasses.replace(case, status=status, resolve_due=due, paused_at=None, escalation=escalation)
+
+
+def resolve(case: Case, role: Role, now: datetime) -> Case:
+    return dataclasses.replace(case, status=_check(case, Action.RESOLVE, role), resolved_at=now)
+
+
+def rate(case: Case) -> Case:
+    return dataclasses.replace(case, status=_check(case, Action.RATE, Role.SUBMITTER))
+
+
+def close(case: Case, role: Role, now: datetime) -> Case:
+    return dataclasses.replace(case, status=_check(case, Action.CLOSE, role), closed_at=now)
+
+
+def may_reopen(case: Case) -> bool:
+    return case.status == Status.RESOLVED and case.reopenings < MAX_REOPENINGS
+
+
+def reopen(case: Case, now: datetime, reason: str, clock: Clock) -> Case:
+    """Not satisfied: back to the department with a full new resolve period."""
+    status = _check(case, Action.REOPEN, Role.SUBMITTER, reason)
+    if not may_reopen(case):
+        raise _refuse("reopen_limit", case, Action.REOPEN, Role.SUBMITTER)
+    return dataclasses.replace(
+        case,
+        status=status,
+        resolved_at=None,
+        reopenings=case.reopenings + 1,
+        resolve_due=clock.resolve_due(now),
+        escalation=Escalation.NONE,
+    )
+
+
+def may_transfer(case: Case, role: Role) -> bool:
+    return case.transfers < MAX_TRANSFERS or role in FINAL_DECIDERS
+
+
+def transfer(case: Case, role: Role, department: str, reason: str) -> Case:
+    """Hand the ticket to another department, which receives it as accepted. The deadline is
+    kept: the submitter's wait does not restart because the ticket went to the wrong desk."""
+    status = _check(case, Action.TRANSFER, role, reason)
+    if department == case.department:
+        raise _refuse("same_department", case, Action.TRANSFER, role)
+    if not may_transfer(case, role):
+        raise _refuse("transfer_limit", case, Action.TRANSFER, role)
+    return dataclasses.replace(case, status=status, department=department, transfers=case.transfers + 1)
+
+
+def extend(case: Case, role: Role, days: int, reason: str, clock: Clock) -> Case:
+    """The one extension a ticket may have, of at most the policy's working days."""
+    status = _check(case, Action.EXTEND, role, reason)
+    if case.extension_days:
+        raise _refuse("already_extended", case, Action.EXTEND, role)
+    if not 1 <= days <= clock.policy.max_extension_days:
+        raise _refuse("extension_out_of_range", case, Action.EXTEND, role)
+    if case.resolve_due is None:
+        raise _refuse("no_deadline", case, Action.EXTEND, role)
+    return dataclasses.replace(
+        case,
+        status=status,
+        extension_days=days,
+        resolve_due=clock.calendar.add_working_days(case.resolve_due, days),
+        escalation=Escalation.NONE,
+    )
+
+
+def progress_update(case: Case, role: Role, now: datetime, text: str) -> Case:
+    return dataclasses.replace(case, status=_check(case, Action.PROGRESS_UPDATE, role, text), progress_at=now)
+
+
+def record(case: Case, action: Action, role: Role, reason: str) -> Case:
+    """A step that only leaves a trace: asking another department to contribute, or its answer."""
+    if action not in (Action.REQUEST_CONTRIBUTION, Action.CONTRIBUTE):
+        raise _refuse("not_a_record", case, action, role)
+    return dataclasses.replace(case, status=_check(case, action, role, reason))
+
+
+def escalate(case: Case, role: Role, level: Escalation) -> Case:
+    status = _check(case, Action.ESCALATE, role)
+    if _ESCALATION_RANK[level] <= _ESCALATION_RANK[case.escalation]:
+        raise _refuse("already_escalated", case, Action.ESCALATE, role)
+    return dataclasses.replace(case, status=status, escalation=level)
+
+
+def next_progress_update(case: Case, clock: Clock) -> datetime | None:
+    """When the submitter is owed the next progress update: every N working days while a
+    department holds the ticket, not while waiting for the submitter's answer."""
+    if case.accepted_at is None or case.paused_at is not None or case.status not in OPEN:
+        return None
+    since = max(case.accepted_at, case.progress_at or case.accepted_at)
+    return clock.calendar.add_working_days(since, clock.policy.progress_update_every_days)
+
+
+# The record of a step: which fields changed, as JSON-ready values.
+Changes = dict[str, Any]
+
+
+def changes(before: Case | None, after: Case) -> Changes:
+    def encode(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    return {
+        name: encode(getattr(after, name))
+        for name in CASE_FIELDS
+        if before is None or getattr(before, name) != getattr(after, name)
+    }
+
+
+def _decode(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name == "status":
+        return Status(value)
+    if name == "escalation":
+        return Escalation(value)
+    if isinstance(value, str) and name.endswith(("_at", "_due")):
+        return datetime.fromisoformat(value)
+    return value
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    fact: EventFact
+    changes: Mapping[str, Any]
+
+
+def replay_case(events: Iterable[RecordedEvent]) -> Case:
+    """Rebuild a case from its stored events; raises ReplayError on a history the table
+    cannot produce, and ValueError when the first event does not describe a whole case."""
+    recorded = list(events)
+    status = replay(event.fact for event in recorded)
+    fields: dict[str, Any] = {}
+    for event in recorded:
+        fields.update({name: _decode(name, value) for name, value in event.changes.items()})
+    try:
+        case = Case(**fields)
+    except TypeError as error:
+        raise ValueError("incomplete_first_event") from error
+    if case.status != status:
+        raise ValueError("changes_disagree_with_statuses")
+    return case
