@@ -33,6 +33,18 @@ ACTION_LABELS = {
     "close": _l("Closed"),
     "transfer": _l("Transferred"),
     "rate": _l("Rated"),
+    "extend": _l("Deadline extended"),
+    "progress_update": _l("Progress update"),
+    "request_contribution": _l("Contribution requested"),
+    "contribute": _l("Contribution received"),
+    "escalate": _l("Escalated"),
+}
+ESCALATION_LABELS = {"head": _l("Escalated to the department head"), "leader": _l("Escalated to the leader")}
+RUNG_LABELS = {
+    "remind_before": _l("Reminder before the due day"),
+    "remind_due": _l("Reminder on the due day"),
+    "escalate_head": _l("Escalation to the department head"),
+    "escalate_leader": _l("Escalation to the leader"),
 }
 KIND_LABELS = {"feedback": _l("Feedback"), "recommendation": _l("Recommendation")}
 CHANNEL_LABELS = {
@@ -111,6 +123,8 @@ def init_app(app: Flask) -> None:
         localized=localized,
         status_label=lambda code: STATUS_LABELS.get(code, code),
         action_label=lambda code: ACTION_LABELS.get(code, code),
+        escalation_label=lambda code: ESCALATION_LABELS.get(code, code),
+        rung_label=lambda code: RUNG_LABELS.get(code, code),
         kind_label=lambda code: KIND_LABELS.get(code, code),
         channel_label=lambda code: CHANNEL_LABELS.get(code, code),
         rating_label=lambda code: RATING_LABELS.get(code, code),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,8 @@ from feedback.background.workers import run_jobs
 from feedback.demo import DEMO_PASSWORD, seed_demo
 from feedback.extensions import db
 from feedback.models import Area, Category, Ticket
-from feedback.services.submissions import Submission, submit_ticket
 from feedback.services.events import case_of, recorded_events
+from feedback.services.submissions import Submission, submit_ticket
 from workflows import replay_case
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -111,7 +112,12 @@ def assert_replay_matches_status() -> None:
 def make_ticket(app: Flask, database: None) -> Callable[..., int]:
     """Submit a ticket through the service, as the public form does; returns its id."""
 
-    def make(category: str = "GTDB", area: str = "Phường Nha Trang", title: str = "Đèn tín hiệu hỏng") -> int:
+    def make(
+        category: str = "GTDB",
+        area: str = "Phường Nha Trang",
+        title: str = "Đèn tín hiệu hỏng",
+        now: datetime | None = None,
+    ) -> int:
         with app.app_context():
             receipt = submit_ticket(
                 Submission(
@@ -122,6 +128,7 @@ def make_ticket(app: Flask, database: None) -> Callable[..., int]:
                     description="Sự việc kéo dài từ hôm qua, đề nghị cơ quan chức năng kiểm tra.",
                 ),
                 actor=None,
+                now=now,
             )
             return receipt.ticket.id
 
@@ -137,6 +144,13 @@ def client(app: Flask, database: None) -> FlaskClient:
 def run_worker(app: Flask) -> Callable[[], bool]:
     """Run the queued jobs with a real RQ worker, in this process; True if any ran."""
     return lambda: run_jobs(app)
+
+
+def id_of(app: Flask, model: Any, **where: str) -> int:
+    """The id of the one row where the given column has the given value."""
+    with app.app_context():
+        column, value = next(iter(where.items()))
+        return db.session.scalar(select(model.id).where(getattr(model, column) == value))
 
 
 def csrf_token(response: TestResponse) -> str:
@@ -172,3 +186,14 @@ def logout(post_form: Callable[..., TestResponse]) -> Callable[[], None]:
         assert post_form("/logout", {}, page="/").status_code == 302
 
     return sign_out
+
+
+@pytest.fixture
+def english(client: FlaskClient) -> None:
+    client.get("/language/en?next=/")
+
+
+@pytest.fixture
+def admin(login: Callable[..., TestResponse]) -> None:
+    """Signed in as the demo administrator."""
+    login("admin@example.org")

@@ -16,8 +16,24 @@ from enum import StrEnum
 from typing import Any
 
 from .calendar import WorkingCalendar
-from .deadlines import DeadlinePolicy, Urgency, classify_deadline, resolve_deadline, resume_deadline
-from .states import OPEN, Action, EventFact, IllegalTransition, Role, Status, replay, transition
+from .deadlines import (
+    DeadlinePolicy,
+    Urgency,
+    classify_deadline,
+    resolve_deadline,
+    resume_deadline,
+)
+from .states import (
+    OPEN,
+    Action,
+    EventFact,
+    IllegalTransition,
+    ReasonRequired,
+    Role,
+    Status,
+    replay,
+    transition,
+)
 
 # After this many transfers, only a leader (or an administrator) may move the ticket again.
 MAX_TRANSFERS = 2
@@ -64,6 +80,8 @@ class Case:
     progress_at: datetime | None = None
     # How far the lateness of the current deadline has gone up; a new deadline starts again.
     escalation: Escalation = Escalation.NONE
+    # The department holding a ticket with no transfer left asked a leader to say who handles it.
+    decision_requested: bool = False
 
     @property
     def due(self) -> datetime:
@@ -128,8 +146,15 @@ def provide_info(case: Case, now: datetime, clock: Clock) -> Case:
     due = case.resolve_due
     if due is not None and case.paused_at is not None:
         due = resume_deadline(clock.calendar, due, case.paused_at, now)
-    escalation = Escalation.NONE if due is not None and due > now else case.escalation
-    return dataclasses.replace(case, status=status, resolve_due=due, paused_at=None, escalation=escalation)
+    return dataclasses.replace(
+        case,
+        status=status,
+        resolve_due=due,
+        paused_at=None,
+        escalation=_escalation_after(case, due, now),
+        # The submitter just heard from the department and answered: updates are owed from here.
+        progress_at=now,
+    )
 
 
 def resolve(case: Case, role: Role, now: datetime) -> Case:
@@ -153,6 +178,7 @@ def reopen(case: Case, now: datetime, reason: str, clock: Clock) -> Case:
     status = _check(case, Action.REOPEN, Role.SUBMITTER, reason)
     if not may_reopen(case):
         raise _refuse("reopen_limit", case, Action.REOPEN, Role.SUBMITTER)
+    # A new round with a full period: its own extension, and progress updates owed from now.
     return dataclasses.replace(
         case,
         status=status,
@@ -160,6 +186,8 @@ def reopen(case: Case, now: datetime, reason: str, clock: Clock) -> Case:
         reopenings=case.reopenings + 1,
         resolve_due=clock.resolve_due(now),
         escalation=Escalation.NONE,
+        extension_days=0,
+        progress_at=now,
     )
 
 
@@ -169,17 +197,39 @@ def may_transfer(case: Case, role: Role) -> bool:
 
 def transfer(case: Case, role: Role, department: str, reason: str) -> Case:
     """Hand the ticket to another department, which receives it as accepted. The deadline is
-    kept: the submitter's wait does not restart because the ticket went to the wrong desk."""
+    kept: the submitter's wait does not restart because the ticket went to the wrong desk. A
+    leader's transfer is the decision a department may have asked for."""
     status = _check(case, Action.TRANSFER, role, reason)
     if department == case.department:
         raise _refuse("same_department", case, Action.TRANSFER, role)
     if not may_transfer(case, role):
         raise _refuse("transfer_limit", case, Action.TRANSFER, role)
-    return dataclasses.replace(case, status=status, department=department, transfers=case.transfers + 1)
+    return dataclasses.replace(
+        case,
+        status=status,
+        department=department,
+        transfers=case.transfers + 1,
+        decision_requested=case.decision_requested and role not in FINAL_DECIDERS,
+    )
 
 
-def extend(case: Case, role: Role, days: int, reason: str, clock: Clock) -> Case:
-    """The one extension a ticket may have, of at most the policy's working days."""
+def request_decision(case: Case, role: Role, reason: str) -> Case:
+    """With no transfer left, the department holding the ticket asks a leader to decide."""
+    status = _check(case, Action.ESCALATE, role, reason)
+    if not reason.strip():
+        raise ReasonRequired(case.status, Action.ESCALATE, role)
+    if case.transfers < MAX_TRANSFERS:
+        raise _refuse("transfers_left", case, Action.ESCALATE, role)
+    if case.decision_requested:
+        raise _refuse("decision_already_requested", case, Action.ESCALATE, role)
+    return dataclasses.replace(case, status=status, decision_requested=True)
+
+
+def extend(
+    case: Case, role: Role, days: int, reason: str, clock: Clock, now: datetime | None = None
+) -> Case:
+    """The one extension a ticket may have (per round: a reopening starts a new one), of at most
+    the policy's working days. Given `now`, a new deadline still past keeps the escalation."""
     status = _check(case, Action.EXTEND, role, reason)
     if case.extension_days:
         raise _refuse("already_extended", case, Action.EXTEND, role)
@@ -187,13 +237,21 @@ def extend(case: Case, role: Role, days: int, reason: str, clock: Clock) -> Case
         raise _refuse("extension_out_of_range", case, Action.EXTEND, role)
     if case.resolve_due is None:
         raise _refuse("no_deadline", case, Action.EXTEND, role)
+    due = clock.calendar.add_working_days(case.resolve_due, days)
     return dataclasses.replace(
         case,
         status=status,
         extension_days=days,
-        resolve_due=clock.calendar.add_working_days(case.resolve_due, days),
-        escalation=Escalation.NONE,
+        resolve_due=due,
+        escalation=_escalation_after(case, due, now),
     )
+
+
+def _escalation_after(case: Case, due: datetime | None, now: datetime | None) -> Escalation:
+    # Lateness belongs to a deadline: one that moved into the future starts the ladder again.
+    if due is not None and due != case.resolve_due and (now is None or due > now):
+        return Escalation.NONE
+    return case.escalation
 
 
 def progress_update(case: Case, role: Role, now: datetime, text: str) -> Case:
@@ -261,13 +319,14 @@ def replay_case(events: Iterable[RecordedEvent]) -> Case:
     cannot produce, and ValueError when the first event does not describe a whole case."""
     recorded = list(events)
     status = replay(event.fact for event in recorded)
+    if set(recorded[0].changes) != set(CASE_FIELDS):
+        raise ValueError("incomplete_first_event")
     fields: dict[str, Any] = {}
     for event in recorded:
+        if event.changes.get("status", event.fact.to_status) != event.fact.to_status:
+            raise ValueError("changes_disagree_with_statuses")
         fields.update({name: _decode(name, value) for name, value in event.changes.items()})
-    try:
-        case = Case(**fields)
-    except TypeError as error:
-        raise ValueError("incomplete_first_event") from error
+    case = Case(**fields)
     if case.status != status:
         raise ValueError("changes_disagree_with_statuses")
     return case

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     Field,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -18,6 +19,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from feedback.i18n import RATING_LABELS
 
@@ -29,6 +31,26 @@ class InChoices:
     def __call__(self, form: FlaskForm, field: Field) -> None:
         if field.data not in {choice.value for choice in field.choices if choice.value}:
             raise ValidationError(self.message)
+
+
+class LenientField(Field):
+    """Leaves a value it cannot read as None, for the field's own validator to explain in the
+    reader's language: WTForms' parse messages are English only, and would come on top."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+
+
+class WholeNumberField(LenientField, IntegerField):
+    # A text box rather than type=number: no spinner, no silent rounding, and the same
+    # keyboard on every phone through inputmode.
+    widget = TextInput()
 
 
 def choices_from(pairs: Any, placeholder: Any = None) -> list[SelectChoice]:

@@ -1,8 +1,22 @@
 """The database models; import them from here."""
 
 from feedback.models.background import DepartmentStats, OutboxMessage
-from feedback.models.org import Area, CalendarException, Category, DeadlinePolicyRecord, Department, RoutingRule
-from feedback.models.tickets import Attachment, Contribution, Rating, Ticket, TicketEvent, TicketFollower
+from feedback.models.org import (
+    Area,
+    CalendarException,
+    Category,
+    DeadlinePolicyRecord,
+    Department,
+    RoutingRule,
+)
+from feedback.models.tickets import (
+    Attachment,
+    Contribution,
+    Rating,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+)
 from feedback.models.types import utcnow
 from feedback.models.users import CITIZEN_ROLE, STAFF_ROLES, User
 

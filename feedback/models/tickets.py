@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Float, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,6 +86,8 @@ class Ticket(db.Model):
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How far the lateness of the current deadline went up: "", "head" or "leader".
     escalation: Mapped[str] = mapped_column(String(10), default="")
+    # No transfer left: the department asked a leader to decide who handles it.
+    decision_requested: Mapped[bool] = mapped_column(default=False)
     answer: Mapped[str | None] = mapped_column(Text)
 
     category: Mapped[Category] = relationship()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import holidays
 from sqlalchemy import select
 
 from feedback.extensions import db
@@ -138,6 +139,25 @@ def calendar_exceptions(year: int | None = None) -> list[CalendarException]:
     if year is not None:
         query = query.where(CalendarException.day.between(date(year, 1, 1), date(year, 12, 31)))
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class KnownDay:
+    """A day the `holidays` package changes: a public holiday (named), or a Saturday worked in
+    exchange (no name)."""
+
+    day: date
+    name: str | None
+    working: bool
+
+
+def package_days(year: int, language: str) -> list[KnownDay]:
+    """What the `holidays` package knows of a year, as the calendar uses it."""
+    known = holidays.country_holidays("VN", years=year, language=language)
+    # The package lists make-up Saturdays of neighbouring years too: keep this year's, as the engine does.
+    days = [KnownDay(day, name, False) for day, name in known.items() if day.year == year]
+    days += [KnownDay(day, None, True) for day in known.weekend_workdays if day.year == year]
+    return sorted(days, key=lambda known_day: known_day.day)
 
 
 class DayAlreadyListed(ValueError):

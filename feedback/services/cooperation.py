@@ -53,9 +53,7 @@ def ask_leader_to_decide(actor: User, ticket_id: int, reason: str, *, now: datet
     say which department handles it."""
     now = now or utcnow()
     ticket = get_ticket_to_handle(actor, ticket_id)
-    if not reason.strip():
-        raise case.StepRefused("reason_required", case_of(ticket).status, Action.ESCALATE, actor.workflow_role)
-    after = case.escalate(case_of(ticket), actor.workflow_role, Escalation.LEADER)
+    after = case.request_decision(case_of(ticket), actor.workflow_role, reason)
     apply_step(
         ticket, Action.ESCALATE, after, actor=actor, now=now, reason=reason,
         payload={"level": Escalation.LEADER.value, "why": "transfer_decision"}, is_public=False,

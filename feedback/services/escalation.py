@@ -11,9 +11,22 @@ from sqlalchemy.orm import selectinload
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Ticket, utcnow
-from feedback.services.calendar import as_policy, category_policy_records, working_calendar
+from feedback.services.calendar import (
+    as_policy,
+    category_policy_records,
+    working_calendar,
+)
 from feedback.services.events import apply_step, case_of
-from workflows import OPEN, Action, Clock, Escalation, Role, Urgency, case, escalation_due
+from workflows import (
+    OPEN,
+    Action,
+    Clock,
+    Escalation,
+    Role,
+    Urgency,
+    case,
+    escalation_due,
+)
 
 
 def escalate_late_tickets(now: datetime | None = None) -> int:

@@ -33,6 +33,7 @@ def case_of(ticket: Ticket) -> Case:
         reopenings=ticket.reopen_count,
         progress_at=ticket.progress_at,
         escalation=Escalation(ticket.escalation),
+        decision_requested=ticket.decision_requested,
     )
 
 

@@ -76,7 +76,7 @@ def extend_deadline(actor: User, ticket_id: int, days: int, reason: str, *, now:
     now = now or utcnow()
     ticket = get_ticket_to_handle(actor, ticket_id)
     before = case_of(ticket)
-    after = case.extend(before, actor.workflow_role, days, reason, clock_for(ticket.category))
+    after = case.extend(before, actor.workflow_role, days, reason, clock_for(ticket.category), now)
     apply_step(
         ticket,
         Action.EXTEND,

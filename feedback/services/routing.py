@@ -93,6 +93,15 @@ def routing_rules() -> list[RuleRecord]:
     return [RuleRecord(rule, *figures.get(rule.id, (0, 0))) for rule in rules]
 
 
+# The length of RoutingRule.keywords.
+MAX_KEYWORDS_LENGTH = 500
+
+
+class RuleInUse(ValueError):
+    """A rule that has routed tickets keeps its department, so that its figures stay true:
+    switch it off and add a new rule instead."""
+
+
 def save_rule(
     actor: User,
     rule_id: int | None,
@@ -114,10 +123,17 @@ def save_rule(
         raise NotFoundError("category")
     if area_id is not None and db.session.get(Area, area_id) is None:
         raise NotFoundError("area")
+    if rule.id is not None and rule.department_id != department_id and db.session.scalar(
+        select(Ticket.id).where(Ticket.routing_rule_id == rule.id).limit(1)
+    ) is not None:
+        raise RuleInUse(rule.id)
+    stored_keywords = ", ".join(part.strip() for part in keywords.split(",") if part.strip())
+    if len(stored_keywords) > MAX_KEYWORDS_LENGTH:
+        raise ValueError("keywords_too_long")
     rule.department_id = department_id
     rule.category_id = category_id
     rule.area_id = area_id
-    rule.keywords = ", ".join(part.strip() for part in keywords.split(",") if part.strip())
+    rule.keywords = stored_keywords
     rule.active = active
     db.session.add(rule)
     db.session.commit()

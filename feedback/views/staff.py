@@ -7,18 +7,46 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
-from feedback.forms import AcceptForm, RejectForm, RequestInfoForm, ResolveForm, choices_from
+from feedback.forms import (
+    AcceptForm,
+    RejectForm,
+    RequestInfoForm,
+    ResolveForm,
+    choices_from,
+)
+from feedback.forms.handling import (
+    ContributionAnswerForm,
+    ContributionRequestForm,
+    DecisionForm,
+    ExtendForm,
+    ProgressForm,
+    TransferForm,
+)
 from feedback.i18n import STATUS_LABELS, localized
 from feedback.models import Ticket, utcnow
-from feedback.services import catalog, handling
-from feedback.services.access import get_ticket_for
+from feedback.services import catalog, cooperation, handling
+from feedback.services.access import get_ticket_for, may_handle
 from feedback.services.access import inbox as inbox_for
+from feedback.services.calendar import clock_for, policy_for
+from feedback.services.events import case_of
 from feedback.services.submissions import open_ticket
 from feedback.views.public import submission_page
 from feedback.views.tracking import send_attachment
-from workflows import Action, IllegalTransition, Status, allowed_actions
+from workflows import (
+    MAX_TRANSFERS,
+    Action,
+    IllegalTransition,
+    Status,
+    StepRefused,
+    allowed_actions,
+    case,
+    ladder,
+    next_progress_update,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -32,7 +60,12 @@ def require_staff() -> None:
 
 @bp.get("/")
 def inbox() -> str:
-    return render_template("staff/inbox.html", tickets=inbox_for(current_user), now=utcnow())
+    return render_template(
+        "staff/inbox.html",
+        tickets=inbox_for(current_user),
+        contributions=cooperation.open_contributions(current_user),
+        now=utcnow(),
+    )
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -80,6 +113,72 @@ def request_info(ticket_id: int) -> Response | tuple[str, int]:
                 _("The question was sent to the submitter; the deadline is stopped until they answer."))
 
 
+@bp.post("/tickets/<int:ticket_id>/transfer")
+def transfer(ticket_id: int) -> Response | tuple[str, int]:
+    ticket = get_ticket_for(current_user, ticket_id)
+    form = TransferForm()
+    form.department.choices = _department_choices(exclude_id=ticket.department_id)
+    if not form.validate_on_submit():
+        return _ticket_page(ticket, transfer_form=form), 422
+    return _act(ticket, lambda: cooperation.transfer_ticket(
+        current_user, ticket.id, int(form.department.data), form.reason.data.strip()),
+        _("The ticket was transferred."), ("transfer_form", form))
+
+
+@bp.post("/tickets/<int:ticket_id>/extend")
+def extend(ticket_id: int) -> Response | tuple[str, int]:
+    ticket = get_ticket_for(current_user, ticket_id)
+    form = ExtendForm()
+    if not form.validate_on_submit():
+        return _ticket_page(ticket, extend_form=form), 422
+    return _act(ticket, lambda: handling.extend_deadline(
+        current_user, ticket.id, form.days.data, form.reason.data.strip()),
+        _("The deadline was extended; the submitter will see the reason."), ("extend_form", form))
+
+
+@bp.post("/tickets/<int:ticket_id>/progress")
+def progress(ticket_id: int) -> Response | tuple[str, int]:
+    ticket = get_ticket_for(current_user, ticket_id)
+    form = ProgressForm()
+    if not form.validate_on_submit():
+        return _ticket_page(ticket, progress_form=form), 422
+    return _act(ticket, lambda: handling.post_progress_update(current_user, ticket.id, form.text.data.strip()),
+                _("The progress update was published to the submitter."))
+
+
+@bp.post("/tickets/<int:ticket_id>/ask-leader")
+def ask_leader(ticket_id: int) -> Response | tuple[str, int]:
+    ticket = get_ticket_for(current_user, ticket_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _ticket_page(ticket, decision_form=form), 422
+    return _act(ticket, lambda: cooperation.ask_leader_to_decide(current_user, ticket.id, form.reason.data.strip()),
+                _("A leader was asked to decide which department handles the ticket."))
+
+
+@bp.post("/tickets/<int:ticket_id>/contributions")
+def request_contribution(ticket_id: int) -> Response | tuple[str, int]:
+    ticket = get_ticket_for(current_user, ticket_id)
+    form = ContributionRequestForm()
+    form.department.choices = _department_choices(exclude_id=ticket.department_id)
+    if not form.validate_on_submit():
+        return _ticket_page(ticket, contribution_form=form), 422
+    return _act(ticket, lambda: cooperation.request_contribution(
+        current_user, ticket.id, int(form.department.data), form.request.data.strip(), form.days.data),
+        _("The department was asked for its contribution."), ("contribution_form", form))
+
+
+@bp.post("/tickets/<int:ticket_id>/contributions/<int:contribution_id>")
+def contribute(ticket_id: int, contribution_id: int) -> Response | tuple[str, int]:
+    ticket = get_ticket_for(current_user, ticket_id)
+    form = ContributionAnswerForm(prefix=f"answer{contribution_id}")
+    if not form.validate_on_submit():
+        return _ticket_page(ticket, **{f"answer_form_{contribution_id}": form}), 422
+    return _act(ticket, lambda: cooperation.answer_contribution(
+        current_user, ticket.id, contribution_id, form.answer.data.strip()),
+        _("Your contribution was sent to the lead department."))
+
+
 @bp.get("/tickets/<int:ticket_id>/files/<int:attachment_id>")
 def attachment(ticket_id: int, attachment_id: int) -> Response:
     return send_attachment(get_ticket_for(current_user, ticket_id), attachment_id)
@@ -101,9 +200,19 @@ def entered() -> Response | str:
     return render_template("staff/entered.html", ticket=ticket, link=link, secret=receipt["secret"])
 
 
-def _act(ticket: Ticket, action: Callable[[], Ticket], done: str) -> Response:
+def _act(
+    ticket: Ticket, action: Callable[[], object], done: str, form: tuple[str, FlaskForm] | None = None
+) -> Response | tuple[str, int]:
+    """Run the service; a refusal of the engine comes back on the form, with what was typed."""
     try:
         action()
+    except StepRefused as refused:
+        if form is None:
+            flash(refusal_message(refused.code, ticket), "error")
+        else:
+            name, refused_form = form
+            next(iter(refused_form)).errors = [refusal_message(refused.code, ticket)]
+            return _ticket_page(ticket, **{name: refused_form}), 422
     except IllegalTransition:
         # Someone else acted first, or the page was stale: say so instead of failing.
         flash(_("That action is not possible any more: the ticket is now “%(status)s”.",
@@ -113,30 +222,78 @@ def _act(ticket: Ticket, action: Callable[[], Ticket], done: str) -> Response:
     return redirect(url_for(".ticket", ticket_id=ticket.id))
 
 
+def refusal_message(code: str, ticket: Ticket) -> str:
+    messages = {
+        "transfer_limit": _("This ticket has been transferred %(count)d times already: only a leader can move it "
+                            "again. Ask a leader to decide.", count=MAX_TRANSFERS),
+        "same_department": _("The ticket is already with that department."),
+        "already_extended": _("The deadline has already been extended once; it cannot be extended again."),
+        "extension_out_of_range": _("Extend by 1 to %(max)d working days.",
+                                    max=policy_for(ticket.category).max_extension_days),
+        "decision_already_requested": _("A leader has already been asked to decide."),
+        "transfers_left": _("The ticket can still be transferred: a leader decides only after %(count)d transfers.",
+                            count=MAX_TRANSFERS),
+        "reason_required": _("Give a reason."),
+    }
+    return messages.get(code, _("That action is not possible for this ticket."))
+
+
+def _department_choices(exclude_id: int | None = None) -> list[SelectChoice]:
+    return choices_from(
+        ((d.id, localized(d, "name")) for d in catalog.handling_departments() if d.id != exclude_id),
+        placeholder=_("Choose a department"),
+    )
+
+
 def _accept_form(ticket: Ticket) -> AcceptForm:
     form = AcceptForm(department=str(ticket.department_id))
     form.department.choices = choices_from((d.id, localized(d, "name")) for d in catalog.handling_departments())
     return form
 
 
-def _ticket_page(
-    ticket: Ticket,
-    accept_form: AcceptForm | None = None,
-    reject_form: RejectForm | None = None,
-    resolve_form: ResolveForm | None = None,
-    request_form: RequestInfoForm | None = None,
-) -> str:
-    actions = set(allowed_actions(Status(ticket.status), current_user.workflow_role))
+# The forms of the ticket page, by the name the template knows them by.
+_FORMS: dict[str, type[FlaskForm]] = {
+    "reject_form": RejectForm,
+    "resolve_form": ResolveForm,
+    "request_form": RequestInfoForm,
+    "transfer_form": TransferForm,
+    "extend_form": ExtendForm,
+    "progress_form": ProgressForm,
+    "decision_form": DecisionForm,
+    "contribution_form": ContributionRequestForm,
+}
+
+
+def _ticket_page(ticket: Ticket, **given: FlaskForm) -> str:
+    handles = may_handle(current_user, ticket)
+    actions = set(allowed_actions(Status(ticket.status), current_user.workflow_role)) if handles else set()
+    # Asking from "accepted" starts the work first, which the same roles may do.
+    if Action.START in actions:
+        actions.add(Action.REQUEST_INFO)
+    forms: dict[str, FlaskForm] = {"accept_form": given.get("accept_form") or _accept_form(ticket)}
+    for name, form_class in _FORMS.items():
+        forms[name] = given.get(name) or form_class(formdata=None)
+    for name in ("transfer_form", "contribution_form"):
+        forms[name].department.choices = _department_choices(exclude_id=ticket.department_id)
+    current = case_of(ticket)
+    clock = clock_for(ticket.category)
     return render_template(
         "staff/ticket.html",
         ticket=ticket,
-        can_accept=Action.ACCEPT in actions,
-        can_reject=Action.REJECT in actions,
-        can_resolve=Action.RESOLVE in actions,
-        # Asking from "accepted" starts the work first, which the same roles may do.
-        can_request_info=Action.REQUEST_INFO in actions or Action.START in actions,
-        accept_form=accept_form or _accept_form(ticket),
-        reject_form=reject_form or RejectForm(formdata=None),
-        resolve_form=resolve_form or ResolveForm(formdata=None),
-        request_form=request_form or RequestInfoForm(formdata=None),
+        actions={action.value for action in actions},
+        may_transfer=case.may_transfer(current, current_user.workflow_role),
+        max_transfers=MAX_TRANSFERS,
+        max_extension_days=clock.policy.max_extension_days,
+        ladder=ladder(current, clock),
+        next_progress_update=next_progress_update(current, clock),
+        answer_forms={
+            c.id: given.get(f"answer_form_{c.id}") or ContributionAnswerForm(formdata=None, prefix=f"answer{c.id}")
+            for c in ticket.contributions
+            if c.answered_at is None
+            and c.department_id == current_user.department_id
+            and Action.CONTRIBUTE in allowed_actions(Status(ticket.status), current_user.workflow_role)
+        },
+        department_names={d.code: localized(d, "name") for d in catalog.handling_departments()},
+        now=utcnow(),
+        **forms,
     )

@@ -6,96 +6,14 @@ Runs against a live server with its own migrated SQLite database and the embedde
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
-from app import create_app
-from feedback.background.embedded import EmbeddedWorker
-from feedback.demo import DEMO_PASSWORD, seed_demo
-from feedback.extensions import db
+from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, sign_in, sign_out
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
-        reason="no Chromium here: install Debian's `chromium` to run the browser tests",
-    ),
-]
-SCREENSHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = create_app(
-        {
-            "SECRET_KEY": "browser-test",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}",
-            "REDIS_URL": None,
-            "EMBEDDED_WORKER_INTERVAL": 0.2,
-        }
-    )
-    with app.app_context():
-        upgrade(directory=str(Path(__file__).parents[2] / "migrations"))
-        seed_demo()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    worker = EmbeddedWorker(app)
-    worker.start()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    worker.stop()
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
-
-
-def audit(page: Any, name: str) -> None:
-    """Fail on any WCAG 2.2 AA violation axe-core finds; keep a screenshot to look at."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    width = page.viewport_size["width"]
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    assert results.violations_count == 0, results.generate_report()
-
-
-def sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label(re.compile("Mật khẩu|Password")).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name=re.compile("^(Đăng nhập|Sign in)$")).click()
-
-
-def sign_out(page: Any) -> None:
-    page.get_by_role("button", name=re.compile("Đăng xuất|Sign out")).click()
+pytestmark = BROWSER_ONLY
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -182,3 +183,148 @@ def test_working_days_between_inverts_add(start: datetime, n: int) -> None:
     assert CAL.is_working_day(deadline.date())
     assert CAL.working_days_between(start, deadline) == n
     assert CAL.working_days_between(start, deadline - timedelta(days=1)) == n - 1
+
+
+# --- shift_working_days -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # The last working day before each Tết and the first one after it.
+        (date(2025, 1, 24), date(2025, 2, 3)),
+        (date(2026, 2, 13), date(2026, 2, 23)),
+        (date(2027, 2, 3), date(2027, 2, 11)),
+        # National Day 2025 (1-2 September, Monday and Tuesday) and Reunification 2025.
+        (date(2025, 8, 29), date(2025, 9, 3)),
+        (date(2025, 4, 29), date(2025, 5, 5)),
+    ],
+)
+def test_shift_one_working_day_over_a_holiday(before: date, after: date) -> None:
+    assert CAL.shift_working_days(before, 1) == after
+    assert CAL.shift_working_days(after, -1) == before
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "end"),
+    [
+        (date(2026, 2, 12), 3, date(2026, 2, 24)),
+        (date(2026, 2, 24), -3, date(2026, 2, 12)),
+        (date(2025, 1, 22), 5, date(2025, 2, 5)),
+        (date(2025, 2, 5), -5, date(2025, 1, 22)),
+        (date(2027, 2, 1), 4, date(2027, 2, 12)),
+        (date(2027, 2, 12), -4, date(2027, 2, 1)),
+        # Plain weeks.
+        (date(2026, 3, 13), 1, date(2026, 3, 16)),
+        (date(2026, 3, 16), -1, date(2026, 3, 13)),
+        (date(2026, 3, 9), 10, date(2026, 3, 23)),
+        (date(2026, 3, 23), -10, date(2026, 3, 9)),
+    ],
+)
+def test_shift_both_directions(start: date, n: int, end: date) -> None:
+    assert CAL.shift_working_days(start, n) == end
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "end"),
+    [
+        # From inside a holiday or a weekend, the count starts at the next (or previous) working day.
+        (date(2026, 2, 18), 1, date(2026, 2, 23)),
+        (date(2026, 2, 18), -1, date(2026, 2, 13)),
+        (date(2026, 2, 14), 2, date(2026, 2, 24)),
+        (date(2026, 2, 22), -2, date(2026, 2, 12)),
+        (date(2026, 3, 14), 1, date(2026, 3, 16)),
+        (date(2026, 3, 15), -1, date(2026, 3, 13)),
+    ],
+)
+def test_shift_from_a_day_off(start: date, n: int, end: date) -> None:
+    assert not CAL.is_working_day(start)
+    assert CAL.shift_working_days(start, n) == end
+
+
+@pytest.mark.parametrize("day", [date(2026, 2, 17), date(2026, 3, 14), date(2026, 3, 16)])
+def test_shift_by_zero_is_the_same_day(day: date) -> None:
+    assert CAL.shift_working_days(day, 0) == day
+
+
+@pytest.mark.parametrize(
+    ("saturday", "friday", "monday"),
+    [
+        (date(2024, 5, 4), date(2024, 5, 3), date(2024, 5, 6)),
+        (date(2025, 4, 26), date(2025, 4, 25), date(2025, 4, 28)),
+        (date(2026, 8, 22), date(2026, 8, 21), date(2026, 8, 24)),
+    ],
+)
+def test_shift_stops_on_a_make_up_saturday(saturday: date, friday: date, monday: date) -> None:
+    assert saturday in holidays.country_holidays("VN", years=saturday.year).weekend_workdays
+    assert CAL.shift_working_days(friday, 1) == saturday
+    assert CAL.shift_working_days(monday, -1) == saturday
+    assert CAL.shift_working_days(friday, 2) == monday
+    assert CAL.shift_working_days(monday, -2) == friday
+    # A plain Saturday a week later is skipped.
+    assert CAL.shift_working_days(saturday + timedelta(days=6), 1) != saturday + timedelta(days=7)
+
+
+def test_shift_around_the_2026_swap() -> None:
+    # Saturday 22 August 2026 is worked so that Monday 31 August joins 1-2 September off.
+    assert date(2026, 8, 22) in holidays.country_holidays("VN", years=2026).weekend_workdays
+    assert CAL.shift_working_days(date(2026, 8, 28), 1) == date(2026, 9, 3)
+    assert CAL.shift_working_days(date(2026, 9, 3), -1) == date(2026, 8, 28)
+    # 24-28 August, then Saturday 22 and Friday 21.
+    assert CAL.shift_working_days(date(2026, 8, 31), -7) == date(2026, 8, 21)
+    assert CAL.shift_working_days(date(2026, 8, 20), 7) == date(2026, 8, 28)
+
+
+def test_no_make_up_saturday_in_2027() -> None:
+    # The package knows none for 2027: every Saturday of the year is a day off.
+    saturdays = [d for d in days(date(2027, 1, 1), date(2027, 12, 31)) if d.weekday() == 5]
+    assert not {d for d in holidays.country_holidays("VN", years=2027).weekend_workdays if d.year == 2027}
+    assert not any(CAL.is_working_day(d) for d in saturdays)
+
+
+def test_shift_with_the_callers_days() -> None:
+    cal = WorkingCalendar(
+        # A local holiday on the first day back after Tết 2026, and on the 2026 make-up Saturday.
+        extra_days_off=[date(2026, 2, 23), date(2026, 8, 22)],
+        # The first Saturday of Tết 2026 and a weekday inside it worked after all.
+        extra_working_days=[date(2026, 2, 14), date(2026, 2, 18)],
+    )
+    assert cal.shift_working_days(date(2026, 2, 13), 1) == date(2026, 2, 14)
+    assert cal.shift_working_days(date(2026, 2, 13), 2) == date(2026, 2, 18)
+    assert cal.shift_working_days(date(2026, 2, 13), 3) == date(2026, 2, 24)
+    assert cal.shift_working_days(date(2026, 2, 24), -1) == date(2026, 2, 18)
+    assert cal.shift_working_days(date(2026, 2, 24), -3) == date(2026, 2, 13)
+    assert cal.shift_working_days(date(2026, 8, 21), 1) == date(2026, 8, 24)
+    assert cal.shift_working_days(date(2026, 8, 24), -1) == date(2026, 8, 21)
+    # The default calendar is not affected.
+    assert CAL.shift_working_days(date(2026, 2, 13), 1) == date(2026, 2, 23)
+
+
+def test_add_working_days_follows_the_callers_days() -> None:
+    cal = WorkingCalendar(extra_days_off=[date(2027, 2, 11)], extra_working_days=[date(2027, 2, 6)])
+    assert cal.add_working_days(local(2027, 2, 3, 9), 1) == end_of(date(2027, 2, 6))
+    assert cal.add_working_days(local(2027, 2, 3, 9), 2) == end_of(date(2027, 2, 12))
+    assert cal.working_days_between(local(2027, 2, 3, 9), local(2027, 2, 12, 9)) == 2
+
+
+@FAST
+@given(
+    start=st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31)),
+    n=st.integers(min_value=1, max_value=40),
+)
+def test_shift_properties(start: date, n: int) -> None:
+    forward = CAL.shift_working_days(start, n)
+    backward = CAL.shift_working_days(start, -n)
+    assert backward < start < forward
+    assert CAL.is_working_day(forward) and CAL.is_working_day(backward)
+    # Exactly n working days in (start, forward] and in [backward, start).
+    assert sum(CAL.is_working_day(d) for d in days(start + timedelta(days=1), forward)) == n
+    assert sum(CAL.is_working_day(d) for d in days(backward, start - timedelta(days=1))) == n
+    # Going back from a working day undoes going forward, and shifts compose.
+    # Going back n from there returns to start, or to the working day before it.
+    assert CAL.shift_working_days(forward, -n) == (
+        start if CAL.is_working_day(start) else CAL.shift_working_days(start, -1)
+    )
+    assert CAL.shift_working_days(CAL.shift_working_days(start, 1), n - 1) == forward
+    assert CAL.shift_working_days(CAL.shift_working_days(start, -1), 1 - n) == backward
+    assert CAL.add_working_days(datetime.combine(start, time(12), tzinfo=TIMEZONE), n) == end_of(forward)

@@ -1,0 +1,52 @@
+"""What the browser tests share besides their fixtures (conftest.py): where Chromium is, the
+skip without it, the screen sizes, an axe-core audit, signing in and out."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feedback.demo import DEMO_PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Every browser test module sets `pytestmark = BROWSER_ONLY`.
+BROWSER_ONLY = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason="no Chromium here: install Debian's `chromium` to run the browser tests",
+    ),
+]
+SCREENSHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def audit(page: Any, name: str) -> None:
+    """Fail on any WCAG 2.2 AA violation axe-core finds; keep a screenshot to look at."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
+
+
+def sign_in(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label(re.compile("Mật khẩu|Password")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=re.compile("^(Đăng nhập|Sign in)$")).click()
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("button", name=re.compile("Đăng xuất|Sign out")).click()
+
+
