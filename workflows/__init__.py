@@ -9,6 +9,7 @@ from . import case
 from .calendar import TIMEZONE, WorkingCalendar, end_of_day, local_date
 from .case import (
     CASE_FIELDS,
+    AnswerState,
     MAX_REOPENINGS,
     MAX_TRANSFERS,
     Case,
@@ -48,6 +49,7 @@ from .states import (
 
 __all__ = [
     "CASE_FIELDS",
+    "AnswerState",
     "MAX_REOPENINGS",
     "MAX_TRANSFERS",
     "OPEN",

@@ -39,6 +39,8 @@ from .states import (
 MAX_TRANSFERS = 2
 MAX_REOPENINGS = 1
 FINAL_DECIDERS = frozenset({Role.LEADER, Role.ADMINISTRATOR})
+# Who approves answers in a department that requires it, and whose own answers need no approval.
+APPROVERS = frozenset({Role.DEPARTMENT_HEAD, Role.LEADER, Role.ADMINISTRATOR})
 
 
 class Escalation(StrEnum):
@@ -48,6 +50,15 @@ class Escalation(StrEnum):
 
 
 _ESCALATION_RANK = {Escalation.NONE: 0, Escalation.HEAD: 1, Escalation.LEADER: 2}
+
+
+class AnswerState(StrEnum):
+    """Where the department's draft answer stands, for departments whose head approves answers."""
+
+    NONE = ""
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,9 @@ class Case:
     escalation: Escalation = Escalation.NONE
     # The department holding a ticket with no transfer left asked a leader to say who handles it.
     decision_requested: bool = False
+    # The user id of the officer handling it; a transfer leaves the new department to choose.
+    assignee: int | None = None
+    answer_state: AnswerState = AnswerState.NONE
 
     @property
     def due(self) -> datetime:
@@ -157,8 +171,50 @@ def provide_info(case: Case, now: datetime, clock: Clock) -> Case:
     )
 
 
-def resolve(case: Case, role: Role, now: datetime) -> Case:
-    return dataclasses.replace(case, status=_check(case, Action.RESOLVE, role), resolved_at=now)
+def resolve(case: Case, role: Role, now: datetime, approval_required: bool = False) -> Case:
+    """Publish the answer. Where the department's head approves answers, an officer's answer
+    must have been approved; a head (or above) resolving approves it by doing so."""
+    status = _check(case, Action.RESOLVE, role)
+    if approval_required and role not in APPROVERS and case.answer_state != AnswerState.APPROVED:
+        raise _refuse("approval_required", case, Action.RESOLVE, role)
+    return dataclasses.replace(case, status=status, resolved_at=now, answer_state=AnswerState.NONE)
+
+
+def assign(case: Case, role: Role, assignee: int | None, actor_id: int) -> Case:
+    """Give the ticket to an officer of its department (the service checks the department);
+    an officer may only take it themselves."""
+    status = _check(case, Action.ASSIGN, role)
+    if role == Role.DEPARTMENT_OFFICER and assignee != actor_id:
+        raise _refuse("officers_assign_themselves", case, Action.ASSIGN, role)
+    if assignee == case.assignee:
+        raise _refuse("already_assigned", case, Action.ASSIGN, role)
+    return dataclasses.replace(case, status=status, assignee=assignee)
+
+
+def draft_answer(case: Case, role: Role) -> Case:
+    """Save the answer being written; a draft sent back or approved becomes a draft again."""
+    return dataclasses.replace(case, status=_check(case, Action.DRAFT_ANSWER, role), answer_state=AnswerState.DRAFT)
+
+
+def submit_answer(case: Case, role: Role) -> Case:
+    status = _check(case, Action.SUBMIT_ANSWER, role)
+    if case.answer_state != AnswerState.DRAFT:
+        raise _refuse("no_draft", case, Action.SUBMIT_ANSWER, role)
+    return dataclasses.replace(case, status=status, answer_state=AnswerState.AWAITING_APPROVAL)
+
+
+def approve_answer(case: Case, role: Role) -> Case:
+    status = _check(case, Action.APPROVE_ANSWER, role)
+    if case.answer_state != AnswerState.AWAITING_APPROVAL:
+        raise _refuse("nothing_to_approve", case, Action.APPROVE_ANSWER, role)
+    return dataclasses.replace(case, status=status, answer_state=AnswerState.APPROVED)
+
+
+def return_answer(case: Case, role: Role, reason: str) -> Case:
+    status = _check(case, Action.RETURN_ANSWER, role, reason)
+    if case.answer_state != AnswerState.AWAITING_APPROVAL:
+        raise _refuse("nothing_to_approve", case, Action.RETURN_ANSWER, role)
+    return dataclasses.replace(case, status=status, answer_state=AnswerState.DRAFT)
 
 
 def rate(case: Case) -> Case:
@@ -210,6 +266,9 @@ def transfer(case: Case, role: Role, department: str, reason: str) -> Case:
         department=department,
         transfers=case.transfers + 1,
         decision_requested=case.decision_requested and role not in FINAL_DECIDERS,
+        # The new department chooses its own officer and writes its own answer.
+        assignee=None,
+        answer_state=AnswerState.NONE,
     )
 
 
@@ -259,8 +318,9 @@ def progress_update(case: Case, role: Role, now: datetime, text: str) -> Case:
 
 
 def record(case: Case, action: Action, role: Role, reason: str) -> Case:
-    """A step that only leaves a trace: asking another department to contribute, or its answer."""
-    if action not in (Action.REQUEST_CONTRIBUTION, Action.CONTRIBUTE):
+    """A step that only leaves a trace: an internal note, asking another department to
+    contribute, or its answer."""
+    if action not in (Action.REQUEST_CONTRIBUTION, Action.CONTRIBUTE, Action.NOTE):
         raise _refuse("not_a_record", case, action, role)
     return dataclasses.replace(case, status=_check(case, action, role, reason))
 
@@ -303,6 +363,8 @@ def _decode(name: str, value: Any) -> Any:
         return Status(value)
     if name == "escalation":
         return Escalation(value)
+    if name == "answer_state":
+        return AnswerState(value)
     if isinstance(value, str) and name.endswith(("_at", "_due")):
         return datetime.fromisoformat(value)
     return value

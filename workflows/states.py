@@ -47,6 +47,12 @@ class Action(StrEnum):
     REQUEST_CONTRIBUTION = "request_contribution"
     CONTRIBUTE = "contribute"
     ESCALATE = "escalate"
+    ASSIGN = "assign"
+    NOTE = "note"
+    DRAFT_ANSWER = "draft_answer"
+    SUBMIT_ANSWER = "submit_answer"
+    APPROVE_ANSWER = "approve_answer"
+    RETURN_ANSWER = "return_answer"
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED})
@@ -139,6 +145,14 @@ TRANSITIONS: dict[Action, Transition] = dict(
             None,
             [_R.SYSTEM, _R.INTAKE_OFFICER, _R.DEPARTMENT_HEAD],
         ),
+        # Officers may take a ticket themselves; heads (and above) give it to anyone in the department.
+        _row(Action.ASSIGN, _HELD, None, [*_HANDLERS, _R.LEADER, _R.ADMINISTRATOR]),
+        # An internal note, never shown to the submitter; the reason is its text.
+        _row(Action.NOTE, OPEN, None, [_R.INTAKE_OFFICER, *_DECIDERS, _R.DEPARTMENT_OFFICER], reason_required=True),
+        _row(Action.DRAFT_ANSWER, _WORKABLE, None, _HANDLERS),
+        _row(Action.SUBMIT_ANSWER, _WORKABLE, None, _HANDLERS),
+        _row(Action.APPROVE_ANSWER, _WORKABLE, None, _DECIDERS),
+        _row(Action.RETURN_ANSWER, _WORKABLE, None, _DECIDERS, reason_required=True),
     ]
 )
 

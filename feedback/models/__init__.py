@@ -1,7 +1,8 @@
 """The database models; import them from here."""
 
-from feedback.models.background import DepartmentStats, OutboxMessage
+from feedback.models.background import AuditEntry, DepartmentStats, OutboxMessage
 from feedback.models.org import (
+    AnswerTemplate,
     Area,
     CalendarException,
     Category,
@@ -21,6 +22,8 @@ from feedback.models.types import utcnow
 from feedback.models.users import CITIZEN_ROLE, STAFF_ROLES, User
 
 __all__ = [
+    "AnswerTemplate",
+    "AuditEntry",
     "Area",
     "Attachment",
     "CITIZEN_ROLE",

@@ -50,3 +50,18 @@ class DepartmentStats(db.Model):
     @property
     def satisfaction_rate(self) -> float | None:
         return (self.rated - self.not_satisfied) / self.rated if self.rated else None
+
+
+class AuditEntry(db.Model):
+    """One staff action: who, when, from which address, what, on what. Append-only; also the
+    record of who read personal data (Decree 13/2023 asks that access be traceable)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Kept as written at the time: the account may be renamed or deleted later.
+    actor_email: Mapped[str] = mapped_column(String(200), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(80), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

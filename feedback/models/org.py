@@ -40,6 +40,8 @@ class Department(db.Model):
     email: Mapped[str | None] = mapped_column(String(200))
     is_intake: Mapped[bool] = mapped_column(default=False)
     external: Mapped[bool] = mapped_column(default=False)
+    # The head approves every answer an officer writes before it is published.
+    requires_approval: Mapped[bool] = mapped_column(default=False)
 
 
 class Category(db.Model):
@@ -99,3 +101,16 @@ class CalendarException(db.Model):
     day: Mapped[date] = mapped_column(unique=True)
     working: Mapped[bool]
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AnswerTemplate(db.Model):
+    """A standard answer staff start from; for one subject, or for any when it has none."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    category: Mapped[Category | None] = relationship()

@@ -68,7 +68,7 @@ class Ticket(db.Model):
 
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id"))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
 
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     classify_due: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -88,6 +88,9 @@ class Ticket(db.Model):
     escalation: Mapped[str] = mapped_column(String(10), default="")
     # No transfer left: the department asked a leader to decide who handles it.
     decision_requested: Mapped[bool] = mapped_column(default=False)
+    # The answer being written, before it is published; and where its approval stands.
+    draft_answer: Mapped[str | None] = mapped_column(Text)
+    answer_state: Mapped[str] = mapped_column(String(20), default="")
     answer: Mapped[str | None] = mapped_column(Text)
 
     category: Mapped[Category] = relationship()

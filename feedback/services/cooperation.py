@@ -41,8 +41,6 @@ def transfer_ticket(
         reason=reason,
         payload={"from": before.department, "to": department.code},
     )
-    # The new department chooses its own assignee.
-    ticket.assignee = None
     add_job(compile_statistics)
     commit_and_relay()
     return ticket

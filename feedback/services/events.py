@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Department, Ticket, TicketEvent, User
-from workflows import Action, Case, Escalation, RecordedEvent, Role, Status, changes
+from workflows import Action, AnswerState, Case, Escalation, RecordedEvent, Role, Status, changes
 from workflows.states import EventFact
 
 # Case field → Ticket column, where the names differ.
-_COLUMNS = {"transfers": "transfer_count", "reopenings": "reopen_count"}
+_COLUMNS = {"transfers": "transfer_count", "reopenings": "reopen_count", "assignee": "assignee_id"}
 
 
 def case_of(ticket: Ticket) -> Case:
@@ -34,6 +34,8 @@ def case_of(ticket: Ticket) -> Case:
         progress_at=ticket.progress_at,
         escalation=Escalation(ticket.escalation),
         decision_requested=ticket.decision_requested,
+        assignee=ticket.assignee_id,
+        answer_state=AnswerState(ticket.answer_state),
     )
 
 
@@ -47,7 +49,7 @@ def store_case(ticket: Ticket, case: Case) -> None:
                         select(Department).where(Department.code == value)
                     ).one()
         else:
-            setattr(ticket, _COLUMNS.get(name, name), value.value if name in ("status", "escalation") else value)
+            setattr(ticket, _COLUMNS.get(name, name), value.value if name in ("status", "escalation", "answer_state") else value)
 
 
 def apply_step(

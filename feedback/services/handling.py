@@ -1,5 +1,6 @@
-"""What the department does with a ticket: accept or reject it, ask the submitter, extend the
-deadline once, tell the submitter how it is going, resolve it with an answer."""
+"""What the department does with a ticket: accept or reject it, assign it, note, ask the
+submitter, extend the deadline once, tell the submitter how it is going, draft the answer and
+have it approved, resolve it with the answer."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from feedback.services.calendar import clock_for
 from feedback.services.errors import NotFoundError
 from feedback.services.events import apply_step, case_of
 from feedback.services.submissions import searchable_text
-from workflows import Action, Status, case
+from workflows import Action, Status, StepRefused, case
+from workflows.case import APPROVERS
 
 
 def accept_ticket(
@@ -48,11 +50,15 @@ def resolve_ticket(actor: User, ticket_id: int, answer: str, *, now: datetime | 
     """Publish the answer and resolve; the submitter is then asked to rate it."""
     now = now or utcnow()
     ticket = get_ticket_to_handle(actor, ticket_id)
-    after = case.resolve(case_of(ticket), actor.workflow_role, now)
+    before = case_of(ticket)
+    after = case.resolve(before, actor.workflow_role, now, ticket.department.requires_approval)
+    if ticket.department.requires_approval and actor.workflow_role not in APPROVERS and answer != ticket.draft_answer:
+        # The approval is of a text: a changed answer needs approving again.
+        raise StepRefused("answer_differs_from_approved", before.status, Action.RESOLVE, actor.workflow_role)
     apply_step(ticket, Action.RESOLVE, after, actor=actor, now=now, payload={"answer": answer})
     ticket.answer = answer
+    ticket.draft_answer = None
     ticket.search_text = searchable_text(ticket)
-    ticket.assignee = actor
     _commit()
     return ticket
 
@@ -103,3 +109,60 @@ def post_progress_update(actor: User, ticket_id: int, text: str, *, now: datetim
 def _commit() -> None:
     add_job(compile_statistics)
     commit_and_relay()
+
+
+def assign_ticket(actor: User, ticket_id: int, assignee_id: int | None, *, now: datetime | None = None) -> Ticket:
+    """Give the ticket to an officer of its department, or take it (officers may only take it)."""
+    now = now or utcnow()
+    ticket = get_ticket_to_handle(actor, ticket_id)
+    if assignee_id is not None:
+        assignee = db.session.get(User, assignee_id)
+        if assignee is None or not assignee.active or assignee.department_id != ticket.department_id:
+            raise NotFoundError("officer of this department")
+    after = case.assign(case_of(ticket), actor.workflow_role, assignee_id, actor.id)
+    apply_step(ticket, Action.ASSIGN, after, actor=actor, now=now, payload={"assignee": assignee_id}, is_public=False)
+    commit_and_relay()
+    return ticket
+
+
+def add_note(actor: User, ticket_id: int, text: str, *, now: datetime | None = None) -> Ticket:
+    """An internal note for colleagues; the submitter never sees it."""
+    now = now or utcnow()
+    ticket = get_ticket_to_handle(actor, ticket_id)
+    after = case.record(case_of(ticket), Action.NOTE, actor.workflow_role, text)
+    apply_step(ticket, Action.NOTE, after, actor=actor, now=now, reason=text, is_public=False)
+    commit_and_relay()
+    return ticket
+
+
+def save_draft(actor: User, ticket_id: int, text: str, *, submit: bool = False, now: datetime | None = None) -> Ticket:
+    """Keep the answer being written; with `submit`, send it to the head for approval."""
+    now = now or utcnow()
+    ticket = get_ticket_to_handle(actor, ticket_id)
+    drafted = case.draft_answer(case_of(ticket), actor.workflow_role)
+    apply_step(ticket, Action.DRAFT_ANSWER, drafted, actor=actor, now=now, is_public=False)
+    ticket.draft_answer = text
+    if submit:
+        submitted = case.submit_answer(drafted, actor.workflow_role)
+        apply_step(ticket, Action.SUBMIT_ANSWER, submitted, actor=actor, now=now, is_public=False)
+    commit_and_relay()
+    return ticket
+
+
+def approve_answer(actor: User, ticket_id: int, *, now: datetime | None = None) -> Ticket:
+    now = now or utcnow()
+    ticket = get_ticket_to_handle(actor, ticket_id)
+    after = case.approve_answer(case_of(ticket), actor.workflow_role)
+    apply_step(ticket, Action.APPROVE_ANSWER, after, actor=actor, now=now, is_public=False)
+    commit_and_relay()
+    return ticket
+
+
+def return_answer(actor: User, ticket_id: int, reason: str, *, now: datetime | None = None) -> Ticket:
+    """Send the draft back to its writer with what to change."""
+    now = now or utcnow()
+    ticket = get_ticket_to_handle(actor, ticket_id)
+    after = case.return_answer(case_of(ticket), actor.workflow_role, reason)
+    apply_step(ticket, Action.RETURN_ANSWER, after, actor=actor, now=now, reason=reason, is_public=False)
+    commit_and_relay()
+    return ticket

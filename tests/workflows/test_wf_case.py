@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflows import (
+    AnswerState,
     CASE_FIELDS,
     MAX_REOPENINGS,
     MAX_TRANSFERS,
@@ -573,7 +574,7 @@ def test_record(action: Action) -> None:
     refused(lambda: wf.record(sub, action, R.DEPARTMENT_OFFICER, "x"), sub, "invalid_source")
 
 
-@pytest.mark.parametrize("action", [a for a in Action if a not in (A.REQUEST_CONTRIBUTION, A.CONTRIBUTE)])
+@pytest.mark.parametrize("action", [a for a in Action if a not in (A.REQUEST_CONTRIBUTION, A.CONTRIBUTE, A.NOTE)])
 def test_record_refuses_other_actions(action: Action) -> None:
     case = in_progress()
     error = refused(lambda: wf.record(case, action, R.DEPARTMENT_OFFICER, "x"), case, "not_a_record")
@@ -1035,3 +1036,44 @@ def test_replay_refuses_a_partial_first_event_and_a_status_that_disagrees() -> N
     wrong = {**h.events[1].changes, "status": "rejected"}
     with pytest.raises(ValueError, match="changes_disagree_with_statuses"):
         replay_case(tamper(h.events, 1, changes=wrong))
+
+
+def test_a_note_is_recorded_by_staff_and_changes_nothing() -> None:
+    case = in_progress()
+    assert wf.record(case, A.NOTE, R.INTAKE_OFFICER, "Đã gọi điện cho người gửi") == case
+    with pytest.raises(ReasonRequired):
+        wf.record(case, A.NOTE, R.DEPARTMENT_OFFICER, " ")
+    refused(lambda: wf.record(case, A.NOTE, R.SUBMITTER, "x"), case, "role_not_allowed")
+
+
+def test_officers_take_tickets_and_heads_give_them() -> None:
+    case = in_progress()
+    taken = wf.assign(case, R.DEPARTMENT_OFFICER, 7, actor_id=7)
+    assert taken.assignee == 7
+    refused(lambda: wf.assign(case, R.DEPARTMENT_OFFICER, 8, actor_id=7), case, "officers_assign_themselves")
+    given = wf.assign(taken, R.DEPARTMENT_HEAD, 8, actor_id=1)
+    assert given.assignee == 8
+    refused(lambda: wf.assign(given, R.DEPARTMENT_HEAD, 8, actor_id=1), given, "already_assigned")
+    refused(lambda: wf.assign(opened(), R.DEPARTMENT_HEAD, 8, actor_id=1), opened(), "invalid_source")
+    # The new department chooses its own officer.
+    assert wf.transfer(given, R.DEPARTMENT_HEAD, "SO-CT", "x").assignee is None
+
+
+def test_an_answer_the_head_approves() -> None:
+    case = in_progress()
+    refused(lambda: wf.resolve(case, R.DEPARTMENT_OFFICER, local(2026, 3, 16, 9), approval_required=True),
+            case, "approval_required")
+    refused(lambda: wf.submit_answer(case, R.DEPARTMENT_OFFICER), case, "no_draft")
+    draft = wf.draft_answer(case, R.DEPARTMENT_OFFICER)
+    waiting_approval = wf.submit_answer(draft, R.DEPARTMENT_OFFICER)
+    assert waiting_approval.answer_state == AnswerState.AWAITING_APPROVAL
+    refused(lambda: wf.approve_answer(waiting_approval, R.DEPARTMENT_OFFICER), waiting_approval, "role_not_allowed")
+    returned = wf.return_answer(waiting_approval, R.DEPARTMENT_HEAD, "Bổ sung căn cứ pháp lý")
+    assert returned.answer_state == AnswerState.DRAFT
+    refused(lambda: wf.approve_answer(returned, R.DEPARTMENT_HEAD), returned, "nothing_to_approve")
+    approved = wf.approve_answer(wf.submit_answer(returned, R.DEPARTMENT_OFFICER), R.DEPARTMENT_HEAD)
+    done = wf.resolve(approved, R.DEPARTMENT_OFFICER, local(2026, 3, 16, 9), approval_required=True)
+    assert (done.status, done.answer_state) == (S.RESOLVED, AnswerState.NONE)
+    # A head's own answer needs nobody's approval; without the requirement, nobody's does.
+    assert wf.resolve(case, R.DEPARTMENT_HEAD, local(2026, 3, 16, 9), approval_required=True).status == S.RESOLVED
+    assert wf.resolve(case, R.DEPARTMENT_OFFICER, local(2026, 3, 16, 9)).status == S.RESOLVED
