@@ -57,6 +57,15 @@ def load_settings(
         # The same text again within this many minutes is shown the first ticket.
         "DUPLICATE_WINDOW_MINUTES": 15,
         "PRIVACY_NOTICE_VERSION": "2026-11",
+        # Failed sign-ins in a row before an account is locked, and for how long.
+        "LOGIN_MAX_FAILURES": int(environ.get("LOGIN_MAX_FAILURES") or 5),
+        "LOGIN_LOCK_MINUTES": int(environ.get("LOGIN_LOCK_MINUTES") or 15),
+        # Roles that must sign in with a one-time code: they see every ticket or change the rules.
+        "TOTP_REQUIRED_ROLES": tuple(
+            role.strip()
+            for role in (environ.get("TOTP_REQUIRED_ROLES") or "administrator,leader").split(",")
+            if role.strip()
+        ),
     }
     # Counters shared by every process in production; in one process, memory is enough.
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"

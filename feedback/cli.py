@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+from typing import TextIO
 
 import click
+import pyotp
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
@@ -12,16 +15,30 @@ from werkzeug.serving import run_simple
 from feedback.background.embedded import EmbeddedWorker
 from feedback.background.queues import all_queues, is_embedded, redis_connection
 from feedback.background.workers import AppWorker, make_worker
-from feedback.demo import DEMO_PASSWORD, is_seeded, seed_demo, seed_sample_tickets
+from feedback.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, is_seeded, seed_demo, seed_sample_tickets
 from feedback.extensions import db
-from feedback.models import STAFF_ROLES, Department, utcnow
+from feedback.models import STAFF_ROLES, Department, User, utcnow
 from feedback.services.accounts import create_user
+from feedback.services.organisation import Invalid, import_areas
+from feedback.services.staff_accounts import (
+    MIN_PASSWORD_LENGTH,
+    UserFilters,
+    deactivate_user,
+    find_user,
+    set_user_password,
+    staff_users,
+)
+from feedback.services.security import clock, find_account
 from feedback.services.statistics import compile_department_stats
 from workflows import Role
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_demo_command, serve_command, worker_command, create_user_command, stats_command):
+    for command in (
+        seed_demo_command, serve_command, worker_command, create_user_command, stats_command, demo_code_command
+    ):
+        app.cli.add_command(command)
+    for command in (import_areas_command, set_password_command, deactivate_user_command, list_users_command):
         app.cli.add_command(command)
 
 
@@ -99,3 +116,75 @@ def stats_command() -> None:
     """Recompile the statistics rollups now, in this process."""
     count = compile_department_stats()
     click.echo(f"Compiled statistics for {count} departments.")
+
+
+@click.command("demo-code")
+@click.argument("email")
+@with_appcontext
+def demo_code_command(email: str) -> None:
+    """Print the current one-time code of a demo account (those with the demo secret only)."""
+    user = find_account(email)
+    # Only the published demo secret: the command must not become a way round a real account's codes.
+    if user is None or user.totp_secret != DEMO_TOTP_SECRET:
+        raise click.UsageError(f"{email} is not a demo account with the demo one-time-code secret.")
+    click.echo(pyotp.TOTP(DEMO_TOTP_SECRET).at(clock()))
+
+
+@click.command("import-areas")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def import_areas_command(file: TextIO) -> None:
+    """Add or update the area tree from a JSON file shaped like feedback/data/areas.json, by code."""
+    try:
+        tree = json.load(file)
+        summary = import_areas(tree)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"{file.name} is not JSON: {error}") from None
+    except (KeyError, TypeError) as error:
+        raise click.ClickException(f"{file.name} is not an area tree: missing {error}") from None
+    except Invalid:
+        raise click.ClickException("an area code may have only letters, digits and underscores") from None
+    click.echo(f"Areas: {summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged.")
+
+
+def _account(email: str) -> User:
+    user = find_user(email)
+    if user is None:
+        raise click.BadParameter(f"no account with email {email}", param_hint="EMAIL")
+    return user
+
+
+@click.command("set-password")
+@click.argument("email")
+@click.password_option(prompt="New password")
+@with_appcontext
+def set_password_command(email: str, password: str) -> None:
+    """Set an account's password (asked twice, not shown)."""
+    user = _account(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="password")
+    set_user_password(user, password)
+    click.echo(f"Changed the password of {user.email}.")
+
+
+@click.command("deactivate-user")
+@click.argument("email")
+@with_appcontext
+def deactivate_user_command(email: str) -> None:
+    """Switch an account off: it can no longer sign in; its history stays."""
+    user = _account(email)
+    if deactivate_user(user):
+        click.echo(f"Switched off {user.email}.")
+    else:
+        click.echo(f"{user.email} was already switched off.")
+
+
+@click.command("list-users")
+@click.option("--role", type=click.Choice([r.value for r in STAFF_ROLES]))
+@with_appcontext
+def list_users_command(role: str | None) -> None:
+    """List the staff accounts: email, role, department, state."""
+    for user in staff_users(UserFilters(role=role)):
+        department = user.department.code if user.department else "-"
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.email}\t{user.role}\t{department}\t{state}")

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from feedback.extensions import db
-from feedback.models import Area, Category, Department, RoutingRule, Ticket, User
+from feedback.models import AnswerTemplate, Area, Category, Department, RoutingRule, Ticket, User, utcnow
 from feedback.services.following import rate_ticket
 from feedback.services.handling import accept_ticket, resolve_ticket
 from feedback.services.submissions import Submission, submit_ticket
@@ -24,11 +24,36 @@ from workflows import Role
 
 DATA = Path(__file__).parent / "data"
 DEMO_PASSWORD = "demo-pakn-2026"
+# The one-time-code secret of the demo accounts that must use codes (see the README): public,
+# like the password, so that anyone trying the demo can add it to an authenticator app.
+DEMO_TOTP_SECRET = "PAKNDEMOKHANHHOATOTPSECRETQRSTUV"
+DEMO_TOTP_ACCOUNTS = ("leader@example.org", "admin@example.org")
 
 # Rules narrower than a category's default, to show that the most specific rule wins.
 LOCAL_RULES = (
     ("CTN", "Phường Nha Trang", "UBNDXA"),
     ("DDXD", "Đặc khu Trường Sa", "UBNDXA"),
+)
+
+
+# Standard answers staff start from: (category code or None for any subject, language, title, body).
+ANSWER_TEMPLATES = (
+    ("GTDB", "vi", "Đã sửa chữa mặt đường",
+     "Kính gửi ông/bà,\n\nSở Xây dựng đã tiếp nhận phản ánh và chỉ đạo đơn vị quản lý đường bộ kiểm tra, "
+     "sửa chữa hư hỏng tại vị trí ông/bà nêu. Việc sửa chữa đã hoàn thành vào ngày ...\n\n"
+     "Trân trọng cảm ơn ông/bà đã phản ánh."),
+    ("CTN", "vi", "Đã khơi thông cống thoát nước",
+     "Kính gửi ông/bà,\n\nĐơn vị thoát nước đã nạo vét, khơi thông tuyến cống tại khu vực ông/bà phản ánh. "
+     "Sở Xây dựng sẽ tiếp tục theo dõi trong mùa mưa.\n\nTrân trọng cảm ơn ông/bà đã phản ánh."),
+    ("MTRT", "vi", "Đã thu gom rác thải",
+     "Kính gửi ông/bà,\n\nĐơn vị vệ sinh môi trường đã thu gom rác thải tại địa điểm ông/bà nêu và bố trí "
+     "lịch thu gom thường xuyên.\n\nTrân trọng cảm ơn ông/bà đã phản ánh."),
+    (None, "vi", "Trả lời chung",
+     "Kính gửi ông/bà,\n\nCơ quan đã tiếp nhận và xem xét phản ánh, kiến nghị của ông/bà. Kết quả xử lý như sau: "
+     "...\n\nTrân trọng cảm ơn ông/bà đã phản ánh."),
+    (None, "en", "General answer",
+     "Dear Sir or Madam,\n\nWe have received and examined your feedback. This is what was done: ...\n\n"
+     "Thank you for writing to us."),
 )
 
 
@@ -61,6 +86,10 @@ def seed_demo() -> list[DemoAccount]:
     areas = _seed_areas(_load("areas.json"))
     departments = _seed_departments(_load("departments.json"))
     categories = _seed_categories(_load("categories.json"), departments)
+    for category_code, language, title, body in ANSWER_TEMPLATES:
+        db.session.add(AnswerTemplate(
+            category=categories[category_code] if category_code else None, language=language, title=title, body=body
+        ))
     for code, area_name, department_code in LOCAL_RULES:
         db.session.add(
             RoutingRule(category=categories[code], area=areas[area_name], department=departments[department_code])
@@ -78,6 +107,9 @@ def seed_demo() -> list[DemoAccount]:
             department=departments[account.department_code] if account.department_code else None,
         )
         user.set_password(DEMO_PASSWORD)
+        if account.email in DEMO_TOTP_ACCOUNTS:
+            user.totp_secret = DEMO_TOTP_SECRET
+            user.totp_confirmed_at = utcnow()
         db.session.add(user)
     db.session.commit()
     return accounts

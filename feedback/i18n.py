@@ -38,6 +38,12 @@ ACTION_LABELS = {
     "request_contribution": _l("Contribution requested"),
     "contribute": _l("Contribution received"),
     "escalate": _l("Escalated"),
+    "assign": _l("Assigned"),
+    "note": _l("Internal note"),
+    "draft_answer": _l("Answer drafted"),
+    "submit_answer": _l("Answer sent for approval"),
+    "approve_answer": _l("Answer approved"),
+    "return_answer": _l("Answer sent back"),
 }
 ESCALATION_LABELS = {"head": _l("Escalated to the department head"), "leader": _l("Escalated to the leader")}
 RUNG_LABELS = {

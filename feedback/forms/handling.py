@@ -1,5 +1,6 @@
-"""Forms of the ticket page beyond accepting and answering: transfer, extension, progress
-update, asking a leader, and the contributions of cooperating departments."""
+"""Forms of the ticket page beyond accepting and rejecting: transfer, extension, progress
+update, asking a leader, contributions of cooperating departments, assignment, internal notes,
+and the answer's draft and approval."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from feedback.forms import WholeNumberField, _choice
+from feedback.forms import ResolveForm, WholeNumberField, _choice
 from feedback.services.cooperation import (
     DEFAULT_CONTRIBUTION_DAYS,
     MAX_CONTRIBUTION_DAYS,
@@ -93,3 +94,30 @@ class ContributionRequestForm(_PrefixedForm):
 class ContributionAnswerForm(FlaskForm):
     # Built with prefix=f"answer{contribution.id}": one form per contribution on the page.
     answer = _reason(_l("Your department's contribution"), _l("Write the contribution."), 10, 10000)
+
+
+class AssignForm(_PrefixedForm):
+    prefix_name = "assign"
+    assignee = _choice(_l("Officer to handle it"), _l("Choose an officer."))
+
+
+class NoteForm(_PrefixedForm):
+    prefix_name = "note"
+    text = _reason(_l("Internal note (never shown to the submitter)"), _l("Write the note."), 2, 5000)
+
+
+class DraftForm(ResolveForm):
+    """The answer being written. It shares the page's answer box with the resolve form: its
+    buttons post the same text to the draft address instead."""
+
+    save = SubmitField(_l("Save draft"))
+    send = SubmitField(_l("Send to the head for approval"))
+
+
+class ApproveForm(_PrefixedForm):
+    prefix_name = "approve"
+
+
+class ReturnAnswerForm(_PrefixedForm):
+    prefix_name = "return"
+    reason = _reason(_l("What to change in the answer"), _l("Say what to change in the answer."))

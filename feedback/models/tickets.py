@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,7 +27,33 @@ from feedback.models.users import User
 
 
 class Ticket(db.Model):
-    __table_args__ = (Index("ix_ticket_department_status_due", "department_id", "status", "resolve_due"),)
+    __table_args__ = (
+        Index("ix_ticket_department_status_due", "department_id", "status", "resolve_due"),
+        # The inbox (feedback/services/inbox.py): its pages walk the open tickets in deadline
+        # order, testing visibility and the common filters on the index before reading a row.
+        # The status list must be written exactly as the inbox query renders it (same order),
+        # or SQLite will not use this partial index.
+        Index(
+            "ix_ticket_open_deadline",
+            text("coalesce(resolve_due, classify_due)"),
+            "id",
+            "status",
+            "department_id",
+            "assignee_id",
+            "category_id",
+            "paused_at",
+            sqlite_where=text("status IN ('submitted', 'accepted', 'in_progress', 'waiting_for_submitter', 'reopened')"),
+            postgresql_where=text("status IN ('submitted', 'accepted', 'in_progress', 'waiting_for_submitter', 'reopened')"),
+        ),
+        # ... and its counts (matching, overdue, due soon) are read from this index alone.
+        Index(
+            "ix_ticket_inbox_counts",
+            "status", "department_id", "assignee_id", "category_id", "paused_at", "resolve_due", "classify_due",
+        ),
+        # Staff find a ticket by the submitter's email or phone.
+        Index("ix_ticket_submitter_email", "submitter_email"),
+        Index("ix_ticket_submitter_phone", "submitter_phone"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)

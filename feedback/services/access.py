@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, false, or_, select
-from sqlalchemy.orm import selectinload
 
 from feedback.extensions import db
 from feedback.models import Contribution, Ticket, User
 from feedback.services.errors import AccessDenied, NotFoundError
-from workflows import OPEN, Role, Status
+from workflows import Role, Status
 
 SEES_EVERYTHING = frozenset({Role.LEADER, Role.ADMINISTRATOR})
 SCREENS_SUBMISSIONS = frozenset({Role.INTAKE_OFFICER})
@@ -64,14 +63,3 @@ def may_handle(user: User, ticket: Ticket) -> bool:
         return True
     return user.department_id is not None and ticket.department_id == user.department_id
 
-
-def inbox(user: User, limit: int = 200) -> list[Ticket]:
-    """The user's tickets still needing work, the nearest deadline first."""
-    query = (
-        visible_tickets(user)
-        .where(Ticket.status.in_([status.value for status in OPEN]))
-        .order_by(Ticket.deadline, Ticket.id)
-        .options(selectinload(Ticket.department))
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))

@@ -267,3 +267,6 @@ def try_it() -> tuple[str, int] | str:
         "admin/try.html", form=form, result=result, urgency=Urgency(result.clock.urgency) if result else None
     )
     return (page, 422) if form.errors else page
+
+
+from feedback.views import admin_org as _admin_org  # noqa: E402,F401
