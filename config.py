@@ -66,6 +66,36 @@ def load_settings(
             for role in (environ.get("TOTP_REQUIRED_ROLES") or "administrator,leader").split(",")
             if role.strip()
         ),
+        # Links in messages point here; workers have no request to take the address from.
+        "PUBLIC_URL": (environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "MAIL_FROM": environ.get("MAIL_FROM") or "PAKN <no-reply@localhost>",
+        # "smtp" sends through SMTP_HOST; "mailbox" keeps messages on the development mailbox
+        # page instead. Without SMTP_HOST the mailbox is the default.
+        "MAIL_BACKEND": environ.get("MAIL_BACKEND") or ("smtp" if environ.get("SMTP_HOST") else "mailbox"),
+        "SMTP_HOST": environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(environ.get("SMTP_PORT") or 587),
+        # starttls (port 587), ssl (port 465) or none (a relay on a trusted network).
+        "SMTP_SECURITY": environ.get("SMTP_SECURITY") or "starttls",
+        "SMTP_USERNAME": environ.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": environ.get("SMTP_PASSWORD") or None,
+        "SMTP_TIMEOUT": float(environ.get("SMTP_TIMEOUT") or 30),
+        # "mailbox", "http" (JSON to SMS_HTTP_URL) or "package.module:factory" for a gateway's own API.
+        "SMS_BACKEND": environ.get("SMS_BACKEND") or "mailbox",
+        "SMS_HTTP_URL": environ.get("SMS_HTTP_URL") or None,
+        "SMS_HTTP_TOKEN": environ.get("SMS_HTTP_TOKEN") or None,
+        # Seconds before each new attempt after a transient failure; then the message is failed.
+        "NOTIFICATION_RETRY_DELAYS": tuple(
+            int(delay) for delay in (environ.get("NOTIFICATION_RETRY_DELAYS") or "60,300,900,3600,10800,21600").split(",")
+        ),
+        # How long a worker holds a message it is sending before another may take it over.
+        "NOTIFICATION_LEASE_SECONDS": int(environ.get("NOTIFICATION_LEASE_SECONDS") or 120),
+        # Events older than this (imports, demo history) tell nobody: the news would be stale.
+        "NOTIFICATION_MAX_AGE_HOURS": 24,
+        # Working days after an answer: one reminder to rate it, then closing it unrated.
+        "RATING_REMINDER_DAYS": int(environ.get("RATING_REMINDER_DAYS") or 3),
+        "AUTO_CLOSE_DAYS": int(environ.get("AUTO_CLOSE_DAYS") or 10),
+        # Local hour from which department heads get the day's digest.
+        "DIGEST_HOUR": int(environ.get("DIGEST_HOUR") or 7),
     }
     # Counters shared by every process in production; in one process, memory is enough.
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
@@ -83,6 +113,11 @@ def load_settings(
         ]
         if missing:
             raise ConfigError(f"APP_ENV=production requires {', '.join(missing)} to be set")
+        if not environ.get("PUBLIC_URL"):
+            raise ConfigError("APP_ENV=production requires PUBLIC_URL, the address links in messages point to")
+        if not environ.get("MAIL_BACKEND") and not settings["SMTP_HOST"]:
+            # Silently keeping every citizen's messages in a mailbox page would be worse than not starting.
+            raise ConfigError("APP_ENV=production requires SMTP_HOST (or MAIL_BACKEND=mailbox, deliberately)")
     else:
         if not settings["SQLALCHEMY_DATABASE_URI"]:
             instance_path.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,8 @@ inside an app context (see background/workers.py). Each delegates to a service."
 from __future__ import annotations
 
 from feedback.background import outbox
-from feedback.background.queues import on_queue
-from feedback.services import escalation, statistics
+from feedback.background.queues import on_queue, single_run
+from feedback.services import delivery, escalation, followups, statistics
 
 
 @on_queue("statistics")
@@ -20,7 +20,30 @@ def sweep_outbox() -> int:
     return outbox.relay()
 
 
+@on_queue("notifications")
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """Send these messages if they are still pending; returns how many went out."""
+    return delivery.deliver(notification_ids)
+
+
+@on_queue("notifications")
+def sweep_notifications() -> int:
+    """Enqueue pending messages that are due: retries after their backoff, and any whose job
+    Redis lost or whose worker died before handing them over."""
+    return delivery.sweep()
+
+
 @on_queue("deadlines")
-def sweep_deadlines() -> int:
-    """Escalate late tickets up the ladder; returns how many were escalated."""
-    return escalation.escalate_late_tickets()
+@single_run("sweep-deadlines")
+def sweep_deadlines() -> dict[str, int]:
+    """Walk every deadline: escalate, remind, post owed progress updates, remind to rate,
+    close unrated answers, write the heads' digests. Returns what each part did."""
+    reminded, closed = followups.remind_and_close_unrated()
+    return {
+        "escalated": escalation.escalate_late_tickets(),
+        "reminders": escalation.send_reminders(),
+        "progress_updates": followups.post_owed_progress_updates(),
+        "rating_reminders": reminded,
+        "closed": closed,
+        "digests": followups.send_digests(),
+    }

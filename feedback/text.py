@@ -25,6 +25,12 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.split(plain)).strip()
 
 
+def without_accents(text: str) -> str:
+    """Vietnamese as text messages carry it: an accented SMS is cut to 70 characters a part."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def search_terms(query: str) -> list[str]:
     return [term for term in fold(query).split() if term]
 

@@ -133,8 +133,9 @@ TRANSITIONS: dict[Action, Transition] = dict(
         ),
         # The reason is told to the submitter (DESIGN.md: one extension, approved by the head).
         _row(Action.EXTEND, _HELD, None, _DECIDERS, reason_required=True),
-        # The reason is the update's text, which the submitter sees.
-        _row(Action.PROGRESS_UPDATE, _HELD, None, _HANDLERS, reason_required=True),
+        # The reason is the update's text, which the submitter sees. The system posts one when
+        # the department has been silent for the policy's number of working days.
+        _row(Action.PROGRESS_UPDATE, _HELD, None, [*_HANDLERS, _R.SYSTEM], reason_required=True),
         _row(Action.REQUEST_CONTRIBUTION, _HELD, None, _HANDLERS, reason_required=True),
         _row(Action.CONTRIBUTE, _HELD, None, _HANDLERS, reason_required=True),
         # The deadline sweep escalates late work; intake or a head escalates a ticket that has

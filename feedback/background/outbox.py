@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from redis.exceptions import RedisError
+from rq import Retry
 from sqlalchemy import select
 
 from feedback.background.queues import get_queue, queue_name_of
@@ -19,6 +20,9 @@ from feedback.extensions import db
 from feedback.models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
+# A job that raises (the database restarting, a bug) is tried again with backoff, then kept
+# in RQ's failed registry, where administrators see it and can retry it.
+JOB_RETRY = Retry(max=3, interval=[10, 60, 300])
 # Rows this session added, so that the relay after the commit picks exactly those.
 _PENDING = "outbox.pending"
 
@@ -52,7 +56,7 @@ def relay(message_ids: Iterable[int] | None = None) -> int:
             # The job id is derived from the row, so a second relay of the same row replaces
             # the queued job instead of adding another.
             get_queue(message.queue).enqueue(
-                message.func, *message.args, job_id=f"outbox-{message.id}"
+                message.func, *message.args, job_id=f"outbox-{message.id}", retry=JOB_RETRY
             )
         except RedisError:
             log.warning("Redis unreachable; outbox message %s left for the sweep", message.id)

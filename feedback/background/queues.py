@@ -6,6 +6,8 @@ command runs everything on one machine (see embedded.py for the worker side).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,6 +15,7 @@ import fakeredis
 from flask import Flask, current_app
 from redis import Redis
 from redis.backoff import NoBackoff
+from redis.exceptions import LockError
 from redis.retry import Retry
 from rq import Queue
 
@@ -64,3 +67,24 @@ def on_queue(name: str) -> Callable[[F], F]:
 
 def queue_name_of(func: Callable[..., Any]) -> str:
     return func.queue_name  # type: ignore[attr-defined,no-any-return]
+
+
+def single_run(name: str, timeout_seconds: int = 30 * 60) -> Callable[[F], F]:
+    """Skip a run while another holds the lock: two sweeps at once would only race each other
+    (their keys already keep them from sending twice)."""
+
+    def wrap(func: F) -> F:
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            lock = redis_connection().lock(f"pakn:lock:{name}", timeout=timeout_seconds, blocking=False)
+            if not lock.acquire():
+                return None
+            try:
+                return func(*args, **kwargs)
+            finally:
+                with contextlib.suppress(LockError):
+                    lock.release()
+
+        return run  # type: ignore[return-value]
+
+    return wrap

@@ -1,6 +1,7 @@
 """The database models; import them from here."""
 
 from feedback.models.background import AuditEntry, DepartmentStats, OutboxMessage
+from feedback.models.notifications import NOTIFICATION_STATUSES, MailboxMessage, Notification
 from feedback.models.org import (
     AnswerTemplate,
     Area,
@@ -34,6 +35,9 @@ __all__ = [
     "Department",
     "DepartmentStats",
     "OutboxMessage",
+    "MailboxMessage",
+    "NOTIFICATION_STATUSES",
+    "Notification",
     "Rating",
     "RoutingRule",
     "STAFF_ROLES",

@@ -205,6 +205,8 @@ class TicketFollower(db.Model):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     email: Mapped[str] = mapped_column(String(200))
+    # The language of the page they followed from: their messages are written in it.
+    language: Mapped[str] = mapped_column(String(5), default="vi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship()

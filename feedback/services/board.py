@@ -148,14 +148,16 @@ def similar_published(
     return scored[:limit]
 
 
-def follow_ticket(ticket: Ticket, email: str, *, user: User | None = None) -> TicketFollower:
+def follow_ticket(ticket: Ticket, email: str, *, user: User | None = None, language: str = "vi") -> TicketFollower:
     """Follow a published ticket by email; following it again changes nothing."""
     if not ticket.is_public or ticket.status not in PUBLISHED_STATUSES:
         raise NotFoundError("ticket")
     address = email.strip().lower()
     follower = _follower(ticket, address)
     if follower is None:
-        follower = TicketFollower(ticket_id=ticket.id, email=address, user_id=user.id if user else None)
+        follower = TicketFollower(
+            ticket_id=ticket.id, email=address, user_id=user.id if user else None, language=language
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(follower)

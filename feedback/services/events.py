@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Department, Ticket, TicketEvent, User
+from feedback.services.notifications import notify_event
 from workflows import Action, AnswerState, Case, Escalation, RecordedEvent, Role, Status, changes
 from workflows.states import EventFact
 
@@ -80,6 +81,7 @@ def apply_step(
         created_at=now,
     )
     db.session.add(event)
+    notify_event(ticket, event)
     return event
 
 

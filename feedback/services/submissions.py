@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -166,7 +167,11 @@ def open_ticket(code: str, secret: str) -> Ticket:
         if canonical
         else None
     )
-    if ticket is None or not codes.secret_matches(secret, ticket.secret_hash):
+    if ticket is None:
+        raise NotFoundError("ticket")
+    # The secret given at submission, or the key in the links of the messages sent since.
+    token = codes.link_token(current_app.config["SECRET_KEY"], ticket.code, ticket.secret_hash)
+    if not (codes.secret_matches(secret, ticket.secret_hash) or hmac.compare_digest(secret, token)):
         raise NotFoundError("ticket")
     return ticket
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from feedback.extensions import limiter
 from feedback.forms import choices_from
 from feedback.forms.board import BoardFilterForm, FollowForm
+from feedback.i18n import current_language
 from feedback.models import Ticket
 from feedback.services import board, catalog
 
@@ -79,9 +80,9 @@ def follow(code: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _ticket_page(ticket, form), 422
     if _is_citizen():
-        board.follow_ticket(ticket, current_user.email, user=current_user)
+        board.follow_ticket(ticket, current_user.email, user=current_user, language=current_language())
     else:
-        board.follow_ticket(ticket, form.email.data)
+        board.follow_ticket(ticket, form.email.data, language=current_language())
     flash(_("You are following this submission. We will email you when it changes."), "success")
     return redirect(url_for(".ticket", code=ticket.code))
 

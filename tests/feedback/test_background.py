@@ -84,6 +84,6 @@ def test_embedded_worker_runs_queued_and_periodic_jobs(app: Flask, redis: Redis)
 
 
 def test_every_periodic_job_is_a_known_queued_function() -> None:
-    assert {p.func.__name__ for p in PERIODIC_JOBS} == {"sweep_outbox", "compile_statistics", "sweep_deadlines"}
+    assert {p.func.__name__ for p in PERIODIC_JOBS} == {"sweep_outbox", "sweep_notifications", "compile_statistics", "sweep_deadlines"}
     for periodic in PERIODIC_JOBS:
         assert periodic.func.queue_name in ("notifications", "deadlines", "statistics")

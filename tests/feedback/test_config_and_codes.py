@@ -21,7 +21,14 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path: Path) -> None
         "DATABASE_URL": "postgresql+psycopg://db/pakn",
         "REDIS_URL": "redis://cache:6379/0",
     }
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        load_settings(tmp_path, complete, {})
+    complete["PUBLIC_URL"] = "https://pakn.khanhhoa.gov.vn"
+    with pytest.raises(ConfigError, match="SMTP_HOST"):
+        load_settings(tmp_path, complete, {})
+    complete["SMTP_HOST"] = "mail.khanhhoa.gov.vn"
     settings_ = load_settings(tmp_path, complete, {})
+    assert settings_["MAIL_BACKEND"] == "smtp"
     assert settings_["SESSION_COOKIE_SECURE"] is True
     assert not (tmp_path / "secret_key").exists()
 

@@ -55,7 +55,7 @@ EXPECTED: dict[Action, tuple[set[Status], Status | None, set[Role], bool]] = {
         True,
     ),
     A.EXTEND: (HELD, None, DECIDERS, True),
-    A.PROGRESS_UPDATE: (HELD, None, HANDLERS, True),
+    A.PROGRESS_UPDATE: (HELD, None, HANDLERS | {R.SYSTEM}, True),
     A.REQUEST_CONTRIBUTION: (HELD, None, HANDLERS, True),
     A.CONTRIBUTE: (HELD, None, HANDLERS, True),
     A.ESCALATE: (

@@ -1,0 +1,221 @@
+"""How a rendered message leaves: SMTP, an SMS gateway, or the development mailbox.
+
+A sender calls `point_of_no_return()` just before the step after which the message may have
+arrived (SMTP's DATA, the gateway's request). The delivery service records that moment, so a
+worker killed after it never sends the message twice (RFC 1047's window), while a worker killed
+before it leaves a message that is safely sent again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import smtplib
+import socket
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any, Protocol
+
+from feedback.extensions import db
+from feedback.models import MailboxMessage
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    notification_id: int
+    channel: str  # email | sms
+    recipient: str
+    subject: str
+    body: str
+    language: str
+    # The same for every attempt at one notification, so that mail systems can drop a copy.
+    message_id: str
+
+
+class TransientError(Exception):
+    """Nothing was delivered and trying later may work (server down, 4xx reply)."""
+
+
+class PermanentError(Exception):
+    """Nothing was delivered and trying again will not help (address refused, 5xx reply)."""
+
+
+class UncertainDelivery(Exception):
+    """Lost contact after the point of no return: the message may or may not have arrived."""
+
+
+class Sender(Protocol):
+    def send(self, message: Outgoing, point_of_no_return: Callable[[], None]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MailboxSender:
+    """Keeps the message where the development mailbox page shows it; committed with the
+    notification's new status, so it is kept exactly once."""
+
+    def send(self, message: Outgoing, point_of_no_return: Callable[[], None]) -> None:
+        db.session.add(
+            MailboxMessage(
+                notification_id=message.notification_id,
+                channel=message.channel,
+                recipient=message.recipient,
+                subject=message.subject,
+                body=message.body,
+            )
+        )
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpSender:
+    """One connection for a batch of messages, opened on the first."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.host: str = config["SMTP_HOST"]
+        self.port = int(config["SMTP_PORT"])
+        self.security: str = config["SMTP_SECURITY"]
+        self.username: str | None = config["SMTP_USERNAME"]
+        self.password: str | None = config["SMTP_PASSWORD"]
+        self.timeout = float(config["SMTP_TIMEOUT"])
+        self.sender: str = config["MAIL_FROM"]
+        self._connection: smtplib.SMTP | None = None
+
+    def send(self, message: Outgoing, point_of_no_return: Callable[[], None]) -> None:
+        email = _email(message, self.sender)
+        try:
+            connection = self._connect()
+            _expect(connection.mail(_address(self.sender)), (250,))
+            _expect(connection.rcpt(message.recipient), (250, 251))
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise TransientError(_describe(error)) from error
+        except (TransientError, PermanentError):
+            self._reset()
+            raise
+        point_of_no_return()
+        try:
+            connection.data(email.as_bytes())
+        except smtplib.SMTPDataError as error:
+            # The server answered and refused: nothing was delivered.
+            self._reset()
+            raise (PermanentError if error.smtp_code >= 500 else TransientError)(_describe(error)) from error
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise UncertainDelivery(_describe(error)) from error
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.quit()
+            except (OSError, smtplib.SMTPException):
+                self._connection.close()
+            self._connection = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._connection is None:
+            if self.security == "ssl":
+                connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.security == "starttls":
+                    connection.starttls(context=ssl.create_default_context())
+            if self.username:
+                connection.login(self.username, self.password or "")
+            self._connection = connection
+        return self._connection
+
+    def _reset(self) -> None:
+        try:
+            if self._connection is not None:
+                self._connection.rset()
+        except (OSError, smtplib.SMTPException):
+            self.close()
+
+
+class HttpSmsSender:
+    """Posts {"to", "text", "id"} as JSON to a gateway (most Vietnamese brandname SMS gateways
+    take a request of this shape; a gateway with its own API gets its own sender class)."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        if not config["SMS_HTTP_URL"]:
+            raise ValueError("SMS_BACKEND=http needs SMS_HTTP_URL")
+        self.url: str = config["SMS_HTTP_URL"]
+        self.token: str | None = config["SMS_HTTP_TOKEN"]
+        self.timeout = float(config["SMTP_TIMEOUT"])
+
+    def send(self, message: Outgoing, point_of_no_return: Callable[[], None]) -> None:
+        body = json.dumps({"to": message.recipient, "text": message.body, "id": message.message_id})
+        request = urllib.request.Request(self.url, data=body.encode(), method="POST")
+        request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        point_of_no_return()
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout):
+                pass
+        except urllib.error.HTTPError as error:
+            # The gateway answered: a client error will not go away, a server error may.
+            raise (TransientError if error.code >= 500 or error.code == 429 else PermanentError)(
+                f"HTTP {error.code} {error.reason}"
+            ) from error
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, ConnectionRefusedError | socket.gaierror):
+                raise TransientError(_describe(error.reason)) from error
+            raise UncertainDelivery(_describe(error.reason)) from error
+        except OSError as error:
+            raise UncertainDelivery(_describe(error)) from error
+
+    def close(self) -> None:
+        pass
+
+
+def make_sender(channel: str, config: Mapping[str, Any]) -> Sender:
+    backend: str = config["MAIL_BACKEND"] if channel == "email" else config["SMS_BACKEND"]
+    if backend == "mailbox":
+        return MailboxSender()
+    if backend == "smtp" and channel == "email":
+        return SmtpSender(config)
+    if backend == "http" and channel == "sms":
+        return HttpSmsSender(config)
+    if ":" in backend:
+        module, _, name = backend.partition(":")
+        factory = getattr(importlib.import_module(module), name)
+        return factory(config)  # type: ignore[no-any-return]
+    raise ValueError(f"unknown {channel} backend {backend!r}")
+
+
+def _email(message: Outgoing, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = message.message_id
+    email["Content-Language"] = message.language
+    # Tells mail systems and out-of-office replies that no person is waiting for an answer.
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(message.body)
+    return email
+
+
+def _address(sender: str) -> str:
+    return sender.rsplit("<", 1)[-1].rstrip(">").strip()
+
+
+def _expect(reply: tuple[int, bytes], accepted: tuple[int, ...]) -> None:
+    code, text = reply
+    if code not in accepted:
+        raise (PermanentError if code >= 500 else TransientError)(f"{code} {text.decode(errors='replace')}")
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
