@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from feedback.background.embedded import EmbeddedWorker
-from feedback.background.queues import all_queues, is_embedded, redis_connection
+from feedback.background.queues import QUEUE_NAMES, is_embedded, redis_connection
 from feedback.background.workers import AppWorker, make_worker
 from feedback.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, is_seeded, seed_demo, seed_sample_tickets
 from feedback.extensions import db
@@ -79,16 +79,21 @@ def serve_command(host: str, port: int) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option(
+    "--queue", "queues", multiple=True, type=click.Choice(QUEUE_NAMES),
+    help="Listen on this queue only (repeatable; default: all). One queue per worker is safer: "
+    "a worker killed while waiting on several queues can lose the job it was taking.",
+)
 @with_appcontext
-def worker_command(burst: bool) -> None:
+def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker (with the scheduler for delayed jobs and retries) using REDIS_URL."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if is_embedded(app):
         raise click.UsageError("Set REDIS_URL: without it, `flask serve` runs the worker in-process.")
     # A forked work horse must not reuse the parent's database connections.
     os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
-    worker = make_worker(app, AppWorker)
-    click.echo(f"Worker on {', '.join(q.name for q in all_queues(app))} at {redis_connection(app)}")
+    worker = make_worker(app, AppWorker, queues or QUEUE_NAMES)
+    click.echo(f"Worker on {', '.join(q.name for q in worker.queues)} at {redis_connection(app)}")
     worker.work(burst=burst, with_scheduler=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
@@ -10,7 +11,7 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
 
-from feedback.background.queues import all_queues, redis_connection
+from feedback.background.queues import QUEUE_NAMES, get_queue, redis_connection
 
 
 class _AppContextMixin:
@@ -39,8 +40,11 @@ class ThreadWorker(AppSimpleWorker):
         pass
 
 
-def make_worker(app: Flask, worker_class: type[_AppContextMixin] = AppSimpleWorker) -> Any:
-    worker = worker_class(all_queues(app), connection=redis_connection(app))  # type: ignore[call-arg]
+def make_worker(
+    app: Flask, worker_class: type[_AppContextMixin] = AppSimpleWorker, queue_names: Sequence[str] = QUEUE_NAMES
+) -> Any:
+    queues = [get_queue(name, app) for name in queue_names]
+    worker = worker_class(queues, connection=redis_connection(app))  # type: ignore[call-arg]
     worker.flask_app = app
     return worker
 
