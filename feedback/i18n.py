@@ -77,6 +77,40 @@ ROLE_LABELS = {
     "system": _l("System"),
 }
 
+# What each message was about, as the staff ticket page and the jobs page name it.
+NOTIFICATION_KIND_LABELS = {
+    "acknowledgement": _l("Receipt of the submission"),
+    "accepted": _l("Submission accepted"),
+    "rejected": _l("Submission rejected"),
+    "transferred": _l("Transferred to another department"),
+    "info_requested": _l("Information requested"),
+    "extended": _l("Deadline extended"),
+    "progress": _l("Progress update"),
+    "answered": _l("Answer published"),
+    "rating_reminder": _l("Reminder to rate the answer"),
+    "closed": _l("Ticket closed"),
+    "followed_update": _l("News of a followed ticket"),
+    "escalated": _l("Escalated"),
+    "assigned": _l("Assigned"),
+    "info_provided": _l("Information provided"),
+    "reopened": _l("Reopened"),
+    "answer_for_approval": _l("Answer sent for approval"),
+    "answer_returned": _l("Answer sent back"),
+    "transferred_in": _l("Ticket transferred in"),
+    "contribution_requested": _l("Contribution requested"),
+    "remind_before": _l("Reminder before the due day"),
+    "remind_due": _l("Reminder on the due day"),
+    "digest": _l("Daily digest"),
+}
+DELIVERY_STATUS_LABELS = {
+    "pending": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent out"),
+    "failed": _l("Failed"),
+    "uncertain": _l("Uncertain"),
+}
+MESSAGE_CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("Text message")}
+
 
 def select_locale() -> str:
     if not has_request_context():
@@ -137,5 +171,8 @@ def init_app(app: Flask) -> None:
         notify_label=lambda code: NOTIFY_LABELS.get(code, code),
         extra_field_rows=extra_field_rows,
         role_label=lambda code: ROLE_LABELS.get(code, code),
+        notification_label=lambda code: NOTIFICATION_KIND_LABELS.get(code, code),
+        delivery_status_label=lambda code: DELIVERY_STATUS_LABELS.get(code, code),
+        message_channel_label=lambda code: MESSAGE_CHANNEL_LABELS.get(code, code),
     )
     app.jinja_env.filters.update(moment=format_moment, percent=format_rate)

@@ -23,7 +23,8 @@ from workflows import TIMEZONE, Role
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 # Pages that show a submitter's name and contact details: reading them is logged, not only changes.
-PERSONAL_DATA_PAGES = {"staff.ticket", "staff.attachment"}
+# The mailbox's messages hold addresses and private tracking links.
+PERSONAL_DATA_PAGES = {"staff.ticket", "staff.attachment", "mailbox.index", "mailbox.message"}
 # The sign-in steps write their own entries, with the address that was typed.
 RECORDS_ITSELF = {"auth.login", "auth.login_code"}
 SIGN_IN_LABELS = {

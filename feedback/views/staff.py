@@ -34,6 +34,7 @@ from feedback.services import catalog, cooperation, handling
 from feedback.services.access import get_ticket_for, may_handle
 from feedback.services.calendar import clock_for, policy_for
 from feedback.services.events import case_of
+from feedback.services.message_log import ticket_messages
 from feedback.services.submissions import open_ticket
 from feedback.services.templates import answer_templates_for
 from feedback.views.public import submission_page
@@ -348,6 +349,7 @@ def ticket_page(ticket: Ticket, template_id: int | None = None, **given: FlaskFo
         may_publish=Action.RESOLVE in actions
         and (not needs_approval(ticket, current_user) or state == AnswerState.APPROVED),
         awaiting_approval=state == AnswerState.AWAITING_APPROVAL,
+        message_log=ticket_messages(ticket),
         now=utcnow(),
         **forms,
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
@@ -21,7 +22,8 @@ from tests.browser.pages import CHROMIUM
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The live server's app, for a test that must set up what no page can (a failed message)."""
     app = create_app(
         {
             "SECRET_KEY": "browser-test",
@@ -34,16 +36,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         upgrade(directory=str(Path(__file__).parents[2] / "migrations"))
         seed_demo()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    worker = EmbeddedWorker(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    worker = EmbeddedWorker(live_app)
     worker.start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     worker.stop()
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
