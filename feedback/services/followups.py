@@ -104,8 +104,8 @@ def send_digests(now: datetime | None = None) -> int:
     for department_id in sorted({head.department_id for head in heads if head.department_id}):
         rows = db.session.execute(
             open_unpaused()
-            .with_only_columns(Ticket.id, Ticket.deadline)
-            .where(Ticket.department_id == department_id, Ticket.deadline < horizon)
+            .with_only_columns(Ticket.id, Ticket.deadline.label("deadline"))
+            .where(Ticket.department_id == department_id, Ticket.deadline <= horizon)
             .order_by(Ticket.deadline)
         ).all()
         if not rows:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from feedback.background.outbox import add_job
 from feedback.extensions import db
 from feedback.models import Department, Notification, Ticket, TicketEvent, TicketFollower, User, utcnow
-from workflows import Action, Role
+from workflows import Action, Role, Status
 
 # What the submitter hears of each step of their ticket.
 SUBMITTER_KINDS: dict[str, str] = {
@@ -152,7 +152,10 @@ def leaders() -> list[User]:
 
 
 def officers_or_heads(ticket: Ticket) -> list[User]:
-    """The ticket's assignee, or, while nobody has it, its department's officers."""
+    """Who holds the ticket: before it is accepted, intake (department officers cannot accept
+    or reject); then its assignee, or, while nobody has it, its department's officers."""
+    if ticket.status == Status.SUBMITTED:
+        return _active_users(Role.INTAKE_OFFICER, None)
     if ticket.assignee is not None and ticket.assignee.active:
         return [ticket.assignee]
     return _active_users(Role.DEPARTMENT_OFFICER, ticket.department_id) or department_heads(ticket.department_id)
