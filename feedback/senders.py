@@ -3,7 +3,8 @@
 A sender calls `point_of_no_return()` just before the step after which the message may have
 arrived (SMTP's DATA, the gateway's request). The delivery service records that moment, so a
 worker killed after it never sends the message twice (RFC 1047's window), while a worker killed
-before it leaves a message that is safely sent again.
+before it leaves a message that is safely sent again. It raises TakenOver when the message is
+no longer this worker's; the sender then stops without sending it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
 from typing import Any, Protocol
 
@@ -47,6 +49,11 @@ class PermanentError(Exception):
 
 class UncertainDelivery(Exception):
     """Lost contact after the point of no return: the message may or may not have arrived."""
+
+
+class TakenOver(Exception):
+    """Raised by `point_of_no_return`: another worker claimed the message after this one held
+    it past its lease. Nothing was sent, and the message is no longer this worker's to send."""
 
 
 class Sender(Protocol):
@@ -99,16 +106,24 @@ class SmtpSender:
         except (TransientError, PermanentError):
             self._reset()
             raise
-        point_of_no_return()
         try:
-            connection.data(email.as_bytes())
-        except smtplib.SMTPDataError as error:
-            # The server answered and refused: nothing was delivered.
+            point_of_no_return()
+        except TakenOver:
             self._reset()
-            raise (PermanentError if error.smtp_code >= 500 else TransientError)(_describe(error)) from error
+            raise
+        try:
+            # Lines end in CRLF on the wire: servers refuse or mangle bare line feeds.
+            reply = connection.data(email.as_bytes(policy=SMTP_POLICY))
+        except smtplib.SMTPDataError as error:
+            reply = (error.smtp_code, error.smtp_error)
         except (OSError, smtplib.SMTPException) as error:
             self.close()
             raise UncertainDelivery(_describe(error)) from error
+        if reply[0] != 250:
+            # The server answered and refused: nothing was delivered. smtplib raises when DATA
+            # itself is refused, but only returns the reply to the message that follows it.
+            self._reset()
+            _expect(reply, (250,))
 
     def close(self) -> None:
         if self._connection is not None:
@@ -126,10 +141,16 @@ class SmtpSender:
                 )
             else:
                 connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            try:
                 if self.security == "starttls":
                     connection.starttls(context=ssl.create_default_context())
-            if self.username:
-                connection.login(self.username, self.password or "")
+                if self.username:
+                    connection.login(self.username, self.password or "")
+                # smtplib's mail() does not greet, and servers refuse MAIL before EHLO (503).
+                connection.ehlo_or_helo_if_needed()
+            except BaseException:
+                connection.close()
+                raise
             self._connection = connection
         return self._connection
 
@@ -200,10 +221,11 @@ def _email(message: Outgoing, sender: str) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = message.message_id
-    email["Content-Language"] = message.language
     # Tells mail systems and out-of-office replies that no person is waiting for an answer.
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
+    # After set_content, which drops every Content-* header set before it.
+    email["Content-Language"] = message.language
     return email
 
 

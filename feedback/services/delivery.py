@@ -1,7 +1,9 @@
 """Sending notifications: claim, render, send, record.
 
 Running a delivery job twice, or two at once, sends nothing twice: a message is sent only by
-the worker that claimed it (a lease in the row), and only while it is pending. The sweep
+the worker that claimed it (a lease in the row), and only while it is pending. A worker that
+outlives its lease loses the message to the next claim: it hands the message over, and records
+an outcome, only if nobody has claimed it since (the attempt count tells). The sweep
 re-enqueues what is pending and due — a retry after its backoff, a job Redis lost, a message
 whose worker was killed before handing it over — so the database, not Redis, is the record.
 """
@@ -28,6 +30,7 @@ from feedback.senders import (
     Outgoing,
     PermanentError,
     Sender,
+    TakenOver,
     TransientError,
     UncertainDelivery,
     make_sender,
@@ -186,41 +189,63 @@ def _claim(notification_id: int) -> bool:
 
 
 def _send(notification: Notification, sender: Sender) -> int:
+    notification_id = notification.id
+    # This worker's claim. A worker that holds a message past its lease may have been replaced
+    # by another, whose claim counted one more attempt: from then on the outcome is theirs.
+    attempt = notification.attempts
     try:
         message = render(notification)
     except Exception as error:
         # A broken template must not hold up the rest of the batch; it is listed for administrators.
-        log.exception("cannot render notification %s", notification.id)
-        return _finish(notification, "failed", f"{type(error).__name__}: {error}")
+        log.exception("cannot render notification %s", notification_id)
+        return _finish(notification_id, attempt, "failed", f"{type(error).__name__}: {error}")
+    # No transaction stays open while the message travels: on SQLite, a snapshot held across
+    # another connection's write could not be turned into the write that records the outcome.
+    db.session.commit()
 
     def point_of_no_return() -> None:
-        notification.status = "sending"
+        handed_over = db.session.execute(
+            update(Notification)
+            .where(
+                Notification.id == notification_id,
+                Notification.status == "pending",
+                Notification.attempts == attempt,
+            )
+            .values(status="sending")
+        )
         db.session.commit()
+        if not handed_over.rowcount:  # type: ignore[attr-defined]
+            raise TakenOver(f"notification {notification_id} was claimed again after attempt {attempt}")
 
     try:
         sender.send(message, point_of_no_return)
+    except TakenOver:
+        log.warning("notification %s was taken over by another worker; not sent by this one", notification_id)
+        return 0
     except TransientError as error:
-        return _retry_later(notification, str(error))
+        return _retry_later(notification_id, attempt, str(error))
     except PermanentError as error:
-        return _finish(notification, "failed", str(error))
+        return _finish(notification_id, attempt, "failed", str(error))
     except UncertainDelivery as error:
-        return _finish(notification, "uncertain", str(error))
-    notification.sent_at = utcnow()
-    _finish(notification, "sent", "")
+        return _finish(notification_id, attempt, "uncertain", str(error))
+    _finish(notification_id, attempt, "sent", "", sent_at=utcnow())
     return 1
 
 
-def _retry_later(notification: Notification, error: str) -> int:
+def _retry_later(notification_id: int, attempt: int, error: str) -> int:
     delays: tuple[int, ...] = current_app.config["NOTIFICATION_RETRY_DELAYS"]
-    if notification.attempts > len(delays):
-        return _finish(notification, "failed", f"Gave up after {notification.attempts} attempts: {error}")
-    notification.retry_at = utcnow() + timedelta(seconds=delays[notification.attempts - 1])
-    return _finish(notification, "pending", error)
+    if attempt > len(delays):
+        return _finish(notification_id, attempt, "failed", f"Gave up after {attempt} attempts: {error}")
+    retry_at = utcnow() + timedelta(seconds=delays[attempt - 1])
+    return _finish(notification_id, attempt, "pending", error, retry_at=retry_at)
 
 
-def _finish(notification: Notification, status: str, error: str) -> int:
-    notification.status = status
-    notification.lease_until = None
-    notification.last_error = error[:2000]
+def _finish(notification_id: int, attempt: int, status: str, error: str, **values: Any) -> int:
+    """Record the outcome of this worker's attempt, unless another has claimed the message since."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.attempts == attempt)
+        .values(status=status, lease_until=None, last_error=error[:2000], **values)
+    )
     db.session.commit()
     return 0
