@@ -223,20 +223,11 @@ def test_reminders_go_to_whoever_holds_the_ticket_and_not_while_the_submitter_is
     assert len(events(app, unassigned, "escalate")) == len(events(app, assigned, "escalate")) == 1
 
 
-def test_before_it_is_accepted_the_reminders_go_to_intake(app: Flask, monday: date, sweep: Sweep) -> None:
+def test_before_it_is_accepted_the_reminders_go_to_intake(
+    app: Flask, monday: date, sweep: Sweep, make_ticket: Callable[..., int]
+) -> None:
     """The routed department cannot accept or reject; intake classifies within two working days."""
-    with app.app_context():
-        ticket_id = submit_ticket(
-            Submission(
-                kind="feedback",
-                category_id=db.session.scalars(select(Category.id).where(Category.code == "GTDB")).one(),
-                area_id=db.session.scalars(select(Area.id).where(Area.name == "Phường Nha Trang")).one(),
-                title="Chưa phân loại",
-                description="Ổ gà trên đường Trần Phú chưa được sửa.",
-            ),
-            actor=None,
-            now=at(monday, 0),
-        ).ticket.id
+    ticket_id = make_ticket(now=at(monday, 0))
     sweep(at(monday, 0, 10))
     sweep(at(monday, 2, 8))
     intake = ["intake@example.org"]
@@ -332,8 +323,10 @@ def test_an_unrated_answer_gets_one_reminder_and_is_closed_by_the_system(
 
 
 def test_each_head_gets_one_digest_a_working_day_of_what_is_overdue_and_due(
-    app: Flask, monday: date, sweep: Sweep
+    app: Flask, monday: date, sweep: Sweep, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Staff messages are written in the office's language; English here, to read the lists by their headings.
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
     add_staff(app, "head.sct@example.org", Role.DEPARTMENT_HEAD, "SCT")
     overdue = accepted(app, at(monday, 0))  # due Monday of the third week
     due_today = accepted(app, at(monday, 1))  # Tuesday
