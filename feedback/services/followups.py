@@ -4,17 +4,17 @@ each department head's morning digest. Each is keyed so that a second sweep adds
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Notification, Ticket, User, utcnow
-from feedback.services.calendar import working_calendar
+from feedback.services.calendar import category_policy_records, working_calendar
 from feedback.services.escalation import ticket_batches, open_unpaused
 from feedback.services.events import apply_step, case_of
 from feedback.services.notifications import (
@@ -36,7 +36,13 @@ def post_owed_progress_updates(now: datetime | None = None) -> int:
     """A progress update to every submitter who has heard nothing for the policy's number of
     working days while a department holds their ticket; it counts as the department's update."""
     now = now or utcnow()
-    query = open_unpaused().where(Ticket.accepted_at.is_not(None))
+    # N working days are at least N calendar days: only tickets silent that long can be owed one,
+    # so a sweep every ten minutes does not walk every open ticket.
+    shortest = min((r.progress_update_every_days for r in category_policy_records().values()), default=1)
+    query = open_unpaused().where(
+        Ticket.accepted_at.is_not(None),
+        func.coalesce(Ticket.progress_at, Ticket.accepted_at) < now - timedelta(days=shortest),
+    )
     posted = 0
     for batch, clocks in ticket_batches(query):
         for ticket in batch:
