@@ -394,6 +394,9 @@ def test_following_needs_consent_and_counts_each_address_once(
     again = post_form(url, {"email": " Lan@Example.com ", "consent": "y"}, page=f"/board/{code}")
     assert again.status_code == 302
     assert followers(app) == [("lan@example.com", None)]
+    with app.app_context():
+        # Followed from the English page: the news of this ticket will be written in English.
+        assert db.session.scalars(select(TicketFollower.language)).all() == ["en"]
 
 
 def test_a_signed_in_citizen_follows_with_the_account_address(
