@@ -13,7 +13,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Retry
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from feedback.background.queues import get_queue, queue_name_of
 from feedback.extensions import db
@@ -44,14 +44,23 @@ def commit_and_relay() -> None:
 
 def relay(message_ids: Iterable[int] | None = None) -> int:
     """Enqueue pending outbox rows (all of them, or the given ones); return how many."""
-    query = select(OutboxMessage).where(OutboxMessage.enqueued_at.is_(None)).order_by(OutboxMessage.id)
+    query = (
+        select(OutboxMessage.id, OutboxMessage.func, OutboxMessage.args, OutboxMessage.queue)
+        .where(OutboxMessage.enqueued_at.is_(None))
+        .order_by(OutboxMessage.id)
+    )
     if message_ids is not None:
         ids = list(message_ids)
         if not ids:
             return 0
         query = query.where(OutboxMessage.id.in_(ids))
     relayed = 0
-    for message in db.session.scalars(query).all():
+    # Plain rows, and the read ended before enqueuing: the job may start writing at once, and on
+    # SQLite a transaction that read before another's write cannot write after it ("database is
+    # locked"), so nothing may be read again, not even an expired object, between here and the update.
+    messages = db.session.execute(query).all()
+    db.session.commit()
+    for message in messages:
         try:
             # The job id is derived from the row, so a second relay of the same row replaces
             # the queued job instead of adding another.
@@ -61,7 +70,7 @@ def relay(message_ids: Iterable[int] | None = None) -> int:
         except RedisError:
             log.warning("Redis unreachable; outbox message %s left for the sweep", message.id)
             break
-        message.enqueued_at = utcnow()
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(enqueued_at=utcnow()))
         db.session.commit()
         relayed += 1
     return relayed
