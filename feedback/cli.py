@@ -13,11 +13,11 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from feedback.background.embedded import EmbeddedWorker
-from feedback.background.queues import QUEUE_NAMES, is_embedded, redis_connection
+from feedback.background.queues import QUEUE_NAMES, is_embedded, named_lock, redis_connection
 from feedback.background.workers import AppWorker, make_worker
 from feedback.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, is_seeded, seed_demo, seed_sample_tickets
 from feedback.extensions import db
-from feedback.models import STAFF_ROLES, Department, User, utcnow
+from feedback.models import STAFF_ROLES, Department, Ticket, User, utcnow
 from feedback.services.accounts import create_user
 from feedback.services.organisation import Invalid, import_areas
 from feedback.services.staff_accounts import (
@@ -29,7 +29,8 @@ from feedback.services.staff_accounts import (
     staff_users,
 )
 from feedback.services.security import clock, find_account
-from feedback.services.statistics import compile_department_stats
+from feedback.jobs import update_statistics
+from feedback.services import rollups
 from workflows import Role
 
 
@@ -51,10 +52,10 @@ def seed_demo_command() -> None:
         return
     accounts = seed_demo()
     tickets = seed_sample_tickets(utcnow())
-    departments = compile_department_stats()
+    statistics = rollups.rebuild()
     click.echo(
         f"Seeded the demo province: {len(accounts)} staff accounts, {tickets} sample "
-        f"tickets, statistics for {departments} departments."
+        f"tickets, {statistics.rows} rows of statistics."
     )
 
 
@@ -115,12 +116,34 @@ def create_user_command(email: str, name: str, role: str, department_code: str |
     click.echo(f"Created {user.email} ({role}).")
 
 
-@click.command("compile-stats")
-@with_appcontext
+@click.group("statistics")
 def stats_command() -> None:
-    """Recompile the statistics rollups now, in this process."""
-    count = compile_department_stats()
-    click.echo(f"Compiled statistics for {count} departments.")
+    """Compile the statistics rollups."""
+
+
+@stats_command.command("rebuild")
+@with_appcontext
+def rebuild_statistics_command() -> None:
+    """Compile every rollup again from the tickets, showing progress."""
+    # The statistics job must not apply changes to tables being rebuilt under it.
+    lock = named_lock("statistics", timeout_seconds=6 * 3600, blocking_timeout=120)
+    if not lock.acquire():
+        raise click.ClickException("The statistics job has held its lock for two minutes; try again later.")
+    try:
+        total = db.session.scalar(db.select(db.func.count(Ticket.id))) or 0
+        with click.progressbar(length=total, label="Tickets", show_pos=True, show_percent=True) as bar:
+            result = rollups.rebuild(progress=bar.update)
+    finally:
+        lock.release()
+    click.echo(f"Compiled {result.rows} rows from {result.tickets} tickets.")
+
+
+@stats_command.command("update")
+@with_appcontext
+def update_statistics_command() -> None:
+    """Apply the changes waiting for the statistics job now, in this process."""
+    count = update_statistics()
+    click.echo("The statistics job is running elsewhere; nothing was done." if count is None else f"Recomputed {count} tickets.")
 
 
 @click.command("demo-code")

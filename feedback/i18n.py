@@ -110,6 +110,25 @@ DELIVERY_STATUS_LABELS = {
     "uncertain": _l("Uncertain"),
 }
 MESSAGE_CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("Text message")}
+# The indicators of DESIGN.md, with how each is computed (shown beside the tables).
+INDICATOR_LABELS = {
+    "received": (_l("Received"), _l("Submissions received in the period.")),
+    "accepted": (_l("Accepted"), _l("Submissions accepted for handling in the period.")),
+    "rejected": (_l("Rejected"), _l("Submissions not taken up in the period.")),
+    "resolved": (_l("Answered"), _l("Answers published in the period (a reopened ticket counts when answered again).")),
+    "backlog": (_l("Open"), _l("Tickets not yet answered at the end of the period.")),
+    "overdue": (_l("Open and overdue"), _l("Open tickets past their deadline at the end of the period.")),
+    "on_time_rate": (_l("On-time rate"), _l("Answered on time ÷ (answered + open and overdue): leaving late work open does not help.")),
+    "on_time_rate_national": (_l("On-time rate (national form)"), _l("Answered on time ÷ all answered.")),
+    "satisfaction_rate": (_l("Satisfaction rate"), _l("(Rated − not satisfied) ÷ rated.")),
+    "satisfaction_rate_national": (_l("Satisfaction rate (national form)"), _l("(Answered − not satisfied − late) ÷ answered; an unrated answer counts as satisfied.")),
+    "rated": (_l("Rated"), _l("Answers of the period that their submitter rated.")),
+    "rating_coverage": (_l("Rating coverage"), _l("Rated ÷ answered.")),
+    "median_days": (_l("Median handling time"), _l("Working days from submission to answer, for half of the answers.")),
+    "p90_days": (_l("90th percentile handling time"), _l("Working days within which 90% of the answers came.")),
+    "reopen_rate": (_l("Reopen rate"), _l("Answers reopened by a dissatisfied submitter ÷ first answers.")),
+    "transfers_per_ticket": (_l("Transfers per ticket"), _l("Transfers between departments ÷ received.")),
+}
 
 
 def select_locale() -> str:
@@ -174,5 +193,7 @@ def init_app(app: Flask) -> None:
         notification_label=lambda code: NOTIFICATION_KIND_LABELS.get(code, code),
         delivery_status_label=lambda code: DELIVERY_STATUS_LABELS.get(code, code),
         message_channel_label=lambda code: MESSAGE_CHANNEL_LABELS.get(code, code),
+        indicator_label=lambda key: INDICATOR_LABELS[key][0],
+        indicator_help=lambda key: INDICATOR_LABELS[key][1],
     )
     app.jinja_env.filters.update(moment=format_moment, percent=format_rate)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from feedback.background import outbox
 from feedback.background.queues import on_queue, single_run
-from feedback.services import delivery, escalation, followups, statistics
+from feedback.services import delivery, escalation, followups, rollups
 
 
 @on_queue("statistics")
-def compile_statistics() -> int:
-    """Recompile the department rollups; returns how many departments were written."""
-    return statistics.compile_department_stats()
+@single_run("statistics")
+def update_statistics() -> int:
+    """Bring the statistics rollups up to date with the changed tickets and the deadlines passed
+    since the last run; returns how many tickets were recomputed."""
+    return rollups.update()
 
 
 @on_queue("notifications")

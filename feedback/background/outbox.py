@@ -36,6 +36,15 @@ def add_job(func: Callable[..., Any], *args: Any) -> OutboxMessage:
     return message
 
 
+def add_job_once(func: Callable[..., Any], *args: Any) -> OutboxMessage:
+    """Like add_job, but a job this transaction already asked for is not asked for again."""
+    name = f"{func.__module__}.{func.__qualname__}"
+    for message in db.session.info.get(_PENDING, []):
+        if message.func == name and message.args == list(args):
+            return message
+    return add_job(func, *args)
+
+
 def commit_and_relay() -> None:
     pending: list[OutboxMessage] = db.session.info.pop(_PENDING, [])
     db.session.commit()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from feedback.jobs import compile_statistics, sweep_deadlines, sweep_notifications, sweep_outbox
+from feedback.jobs import sweep_deadlines, sweep_notifications, sweep_outbox, update_statistics
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,8 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(sweep_outbox, interval_seconds=60),
     PeriodicJob(sweep_notifications, interval_seconds=60),
-    PeriodicJob(compile_statistics, interval_seconds=15 * 60),
+    # Each change already asks for an update; this one catches deadlines passing.
+    PeriodicJob(update_statistics, interval_seconds=60),
     # Reminders fall due at 07:00 and overdue work at midnight: ten minutes is close enough.
     PeriodicJob(sweep_deadlines, interval_seconds=10 * 60),
 )

@@ -69,6 +69,11 @@ def queue_name_of(func: Callable[..., Any]) -> str:
     return func.queue_name  # type: ignore[attr-defined,no-any-return]
 
 
+def named_lock(name: str, timeout_seconds: int, **options: Any) -> Any:
+    """The lock a `single_run` job holds, for a command that must not run beside it."""
+    return redis_connection().lock(f"pakn:lock:{name}", timeout=timeout_seconds, **options)
+
+
 def single_run(name: str, timeout_seconds: int = 30 * 60) -> Callable[[F], F]:
     """Skip a run while another holds the lock: two sweeps at once would only race each other
     (their keys already keep them from sending twice)."""
@@ -76,7 +81,7 @@ def single_run(name: str, timeout_seconds: int = 30 * 60) -> Callable[[F], F]:
     def wrap(func: F) -> F:
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
-            lock = redis_connection().lock(f"pakn:lock:{name}", timeout=timeout_seconds, blocking=False)
+            lock = named_lock(name, timeout_seconds, blocking=False)
             if not lock.acquire():
                 return None
             try:

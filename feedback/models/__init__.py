@@ -1,6 +1,6 @@
 """The database models; import them from here."""
 
-from feedback.models.background import AuditEntry, DepartmentStats, OutboxMessage
+from feedback.models.background import AuditEntry, OutboxMessage
 from feedback.models.notifications import NOTIFICATION_STATUSES, MailboxMessage, Notification
 from feedback.models.org import (
     AnswerTemplate,
@@ -11,6 +11,7 @@ from feedback.models.org import (
     Department,
     RoutingRule,
 )
+from feedback.models.statistics import StatChange, StatRollup, StatState, TicketStat
 from feedback.models.tickets import (
     Attachment,
     Contribution,
@@ -33,7 +34,6 @@ __all__ = [
     "Contribution",
     "DeadlinePolicyRecord",
     "Department",
-    "DepartmentStats",
     "OutboxMessage",
     "MailboxMessage",
     "NOTIFICATION_STATUSES",
@@ -41,9 +41,13 @@ __all__ = [
     "Rating",
     "RoutingRule",
     "STAFF_ROLES",
+    "StatChange",
+    "StatRollup",
+    "StatState",
     "Ticket",
     "TicketEvent",
     "TicketFollower",
+    "TicketStat",
     "User",
     "utcnow",
 ]

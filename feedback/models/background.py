@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.extensions import db
-from feedback.models.org import Department
 from feedback.models.types import UTCDateTime, utcnow
 
 
@@ -22,34 +21,6 @@ class OutboxMessage(db.Model):
     queue: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-
-
-class DepartmentStats(db.Model):
-    """Rollup of the indicators per department, compiled by a background job."""
-
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), primary_key=True)
-    received: Mapped[int] = mapped_column(default=0)
-    accepted: Mapped[int] = mapped_column(default=0)
-    rejected: Mapped[int] = mapped_column(default=0)
-    resolved: Mapped[int] = mapped_column(default=0)
-    resolved_on_time: Mapped[int] = mapped_column(default=0)
-    open_overdue: Mapped[int] = mapped_column(default=0)
-    rated: Mapped[int] = mapped_column(default=0)
-    not_satisfied: Mapped[int] = mapped_column(default=0)
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    department: Mapped[Department] = relationship()
-
-    @property
-    def on_time_rate(self) -> float | None:
-        # Open work already past its deadline counts against the rate, so that leaving late
-        # tickets unresolved cannot look better than resolving them late.
-        denominator = self.resolved + self.open_overdue
-        return self.resolved_on_time / denominator if denominator else None
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return (self.rated - self.not_satisfied) / self.rated if self.rated else None
 
 
 class AuditEntry(db.Model):

@@ -7,9 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from feedback.background.outbox import add_job, commit_and_relay
+from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
-from feedback.jobs import compile_statistics
 from feedback.models import Contribution, Department, Ticket, User, utcnow
 from feedback.services.access import get_ticket_for, get_ticket_to_handle
 from feedback.services.calendar import working_calendar
@@ -41,7 +40,6 @@ def transfer_ticket(
         reason=reason,
         payload={"from": before.department, "to": department.code},
     )
-    add_job(compile_statistics)
     commit_and_relay()
     return ticket
 

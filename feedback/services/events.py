@@ -11,6 +11,7 @@ from sqlalchemy import select
 from feedback.extensions import db
 from feedback.models import Department, Ticket, TicketEvent, User
 from feedback.services.notifications import notify_event
+from feedback.services.rollups import mark_changed
 from workflows import Action, AnswerState, Case, Escalation, RecordedEvent, Role, Status, changes
 from workflows.states import EventFact
 
@@ -82,6 +83,7 @@ def apply_step(
     )
     db.session.add(event)
     notify_event(ticket, event)
+    mark_changed(ticket)
     return event
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from feedback.background.outbox import add_job, commit_and_relay
+from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
-from feedback.jobs import compile_statistics
 from feedback.models import Attachment, Rating, Ticket, utcnow
 from feedback.services.attachments import CleanFile, store_files
 from feedback.services.calendar import clock_for
@@ -31,7 +30,6 @@ def provide_information(
         ticket, Action.PROVIDE_INFO, after, actor=None, role=Role.SUBMITTER, now=now, payload={"text": text}
     )
     stored = store_files(ticket, files, event)
-    add_job(compile_statistics)
     commit_and_relay()
     return stored
 
@@ -51,7 +49,6 @@ def rate_ticket(ticket: Ticket, level: str, comment: str, *, now: datetime | Non
     if level != "not_satisfied" or not case.may_reopen(rated):
         closed = case.close(rated, Role.SUBMITTER, now)
         apply_step(ticket, Action.CLOSE, closed, actor=None, role=Role.SUBMITTER, now=now, payload={"rating": level})
-    add_job(compile_statistics)
     commit_and_relay()
     return rating
 
@@ -70,6 +67,5 @@ def reopen_ticket(ticket: Ticket, reason: str, *, now: datetime | None = None) -
     after = case.reopen(case_of(ticket), now, reason, clock_for(ticket.category))
     apply_step(ticket, Action.REOPEN, after, actor=None, role=Role.SUBMITTER, now=now, reason=reason)
     rating.superseded = True
-    add_job(compile_statistics)
     commit_and_relay()
     return ticket

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from feedback.background.outbox import add_job, commit_and_relay
+from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
-from feedback.jobs import compile_statistics
 from feedback.models import Department, Ticket, User, utcnow
 from feedback.services.access import get_ticket_to_handle
 from feedback.services.calendar import clock_for
@@ -33,7 +32,7 @@ def accept_ticket(
         payload["routed_department"] = ticket.department.code
     after = case.accept(case_of(ticket), actor.workflow_role, now, clock_for(ticket.category), department.code)
     apply_step(ticket, Action.ACCEPT, after, actor=actor, now=now, payload=payload)
-    _commit()
+    commit_and_relay()
     return ticket
 
 
@@ -42,7 +41,7 @@ def reject_ticket(actor: User, ticket_id: int, reason: str, *, now: datetime | N
     ticket = get_ticket_to_handle(actor, ticket_id)
     after = case.reject(case_of(ticket), actor.workflow_role, now, reason)
     apply_step(ticket, Action.REJECT, after, actor=actor, now=now, reason=reason)
-    _commit()
+    commit_and_relay()
     return ticket
 
 
@@ -59,7 +58,7 @@ def resolve_ticket(actor: User, ticket_id: int, answer: str, *, now: datetime | 
     ticket.answer = answer
     ticket.draft_answer = None
     ticket.search_text = searchable_text(ticket)
-    _commit()
+    commit_and_relay()
     return ticket
 
 
@@ -73,7 +72,7 @@ def request_information(actor: User, ticket_id: int, question: str, *, now: date
         apply_step(ticket, Action.START, case.start(case_of(ticket), role), actor=actor, now=now)
     after = case.request_info(case_of(ticket), role, now, question)
     apply_step(ticket, Action.REQUEST_INFO, after, actor=actor, now=now, reason=question)
-    _commit()
+    commit_and_relay()
     return ticket
 
 
@@ -92,7 +91,7 @@ def extend_deadline(actor: User, ticket_id: int, days: int, reason: str, *, now:
         reason=reason,
         payload={"days": days, "previous_due": before.resolve_due.isoformat() if before.resolve_due else None},
     )
-    _commit()
+    commit_and_relay()
     return ticket
 
 
@@ -102,13 +101,8 @@ def post_progress_update(actor: User, ticket_id: int, text: str, *, now: datetim
     ticket = get_ticket_to_handle(actor, ticket_id)
     after = case.progress_update(case_of(ticket), actor.workflow_role, now, text)
     apply_step(ticket, Action.PROGRESS_UPDATE, after, actor=actor, now=now, reason=text)
-    _commit()
-    return ticket
-
-
-def _commit() -> None:
-    add_job(compile_statistics)
     commit_and_relay()
+    return ticket
 
 
 def assign_ticket(actor: User, ticket_id: int, assignee_id: int | None, *, now: datetime | None = None) -> Ticket:

@@ -1,93 +1,271 @@
-"""Compiling the indicators (DESIGN.md, "Indicators") into rollup rows for the dashboard."""
+"""Reading the indicators from the rollups (feedback/services/rollups.py compiles them).
+
+Every function here reads `stat_rollup` only, never the tickets: the dashboard and the public
+page cost the same with a thousand tickets or a million.
+
+A period is a run of whole months. Flows (received, resolved, ratings…) are summed over it;
+`backlog` and `overdue` are positions: the open, and the open and overdue, work at its end
+(for the current month, as of the last statistics run).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, Literal
 
-from sqlalchemy import Integer, and_, case, delete, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import func, select
 from sqlalchemy.sql import ColumnElement
 
 from feedback.extensions import db
-from feedback.models import DepartmentStats, Rating, Ticket, User, utcnow
+from feedback.models import StatRollup, StatState, User
 from feedback.services.errors import AccessDenied
-from workflows import OPEN, Role, Status
+from workflows import Role
+from workflows.indicators import COUNTERS, Totals
 
-
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
-
-
-def compile_department_stats(now: datetime | None = None) -> int:
-    """Rebuild every department's rollup from the tickets; running it twice changes nothing."""
-    now = now or utcnow()
-    open_after_acceptance = [s.value for s in OPEN if s != Status.SUBMITTED]
-    rows = db.session.execute(
-        select(
-            Ticket.department_id,
-            func.count(Ticket.id),
-            _count(Ticket.accepted_at.is_not(None)),
-            _count(Ticket.status == Status.REJECTED.value),
-            _count(Ticket.resolved_at.is_not(None)),
-            _count(Ticket.resolved_at <= Ticket.resolve_due),
-            _count(and_(Ticket.status.in_(open_after_acceptance), Ticket.resolve_due < now)),
-            func.count(Rating.id),
-            _count(Rating.level == "not_satisfied"),
-        )
-        .outerjoin(Rating, and_(Rating.ticket_id == Ticket.id, Rating.superseded.is_(False)))
-        .group_by(Ticket.department_id)
-    ).all()
-    db.session.execute(delete(DepartmentStats))
-    for department_id, *counts in rows:
-        received, accepted, rejected, resolved, on_time, overdue, rated, not_satisfied = counts
-        db.session.add(
-            DepartmentStats(
-                department_id=department_id,
-                received=received,
-                accepted=accepted,
-                rejected=rejected,
-                resolved=resolved,
-                resolved_on_time=on_time,
-                open_overdue=overdue,
-                rated=rated,
-                not_satisfied=not_satisfied,
-                computed_at=now,
-            )
-        )
-    db.session.commit()
-    return len(rows)
-
-
-DASHBOARD_TARGET = 0.9
+# The provincial plans' target: more than 90% satisfied (DESIGN.md).
+SATISFACTION_TARGET = 0.9
+ON_TIME_TARGET = 0.9
 DASHBOARD_ROLES = frozenset({Role.LEADER, Role.ADMINISTRATOR})
+POSITIONS = ("backlog", "overdue")
+FLOWS = tuple(name for name in COUNTERS if name not in POSITIONS)
 
+# Three years: longer comparisons belong in the yearly open data, not on one page.
+MAX_MONTHS = 36
 
-@dataclass(frozen=True)
-class Overview:
-    rows: list[DepartmentStats]
-    total: DepartmentStats
-    computed_at: datetime | None
+Dimension = Literal["department", "category", "area"]
+_COLUMN = {"department": "department_id", "category": "category_id", "area": "area_id"}
 
 
 def may_read_dashboard(user: User) -> bool:
-    return user.workflow_role in DASHBOARD_ROLES
+    return user.is_authenticated and user.workflow_role in DASHBOARD_ROLES
 
 
-def department_overview(user: User) -> Overview:
-    """The rollups for the dashboard; only leaders and administrators may read them."""
+def require_dashboard(user: User) -> None:
     if not may_read_dashboard(user):
         raise AccessDenied("dashboard")
-    rows = list(
-        db.session.scalars(
-            select(DepartmentStats)
-            .join(DepartmentStats.department)
-            .options(contains_eager(DepartmentStats.department))
-            .order_by(DepartmentStats.received.desc(), DepartmentStats.department_id)
-        )
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+@dataclass(frozen=True)
+class StatFilters:
+    """Whole months from `first` to `last` (first days of months), and the optional slices."""
+
+    first: date
+    last: date
+    channel: str | None = None
+    kind: str | None = None
+    department_id: int | None = None
+    category_id: int | None = None
+    area_id: int | None = None
+
+    @property
+    def months(self) -> int:
+        return months_between(self.first, self.last)
+
+    def previous(self) -> StatFilters:
+        """The same number of months just before."""
+        return replace(self, first=add_months(self.first, -self.months), last=add_months(self.first, -1))
+
+
+def _cube(filters: StatFilters, by: Dimension | None) -> str:
+    if by == "area" or filters.area_id is not None:
+        sliced = filters.department_id is not None or filters.category_id is not None or by in ("department", "category")
+        return "dca" if sliced else "a"
+    return "dc"
+
+
+def _where(filters: StatFilters, cube: str, grain: str) -> list[ColumnElement[bool]]:
+    conditions = [StatRollup.cube == cube, StatRollup.grain == grain]
+    for name in ("channel", "kind"):
+        if getattr(filters, name):
+            conditions.append(getattr(StatRollup, name) == getattr(filters, name))
+    for name in ("department_id", "category_id", "area_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            conditions.append(getattr(StatRollup, name) == value)
+    return conditions
+
+
+def _sums(names: Sequence[str]) -> list[ColumnElement[Any]]:
+    return [func.coalesce(func.sum(getattr(StatRollup, name)), 0) for name in names]
+
+
+def _grouped(
+    filters: StatFilters, by: Dimension | None, *, handling: bool = True
+) -> dict[int | None, Totals]:
+    """Totals per value of `by` (or one total under None) for the filters' period."""
+    cube = _cube(filters, by)
+    where = _where(filters, cube, "m")
+    group = [getattr(StatRollup, _COLUMN[by])] if by else []
+    totals: defaultdict[int | None, Totals] = defaultdict(Totals)
+    in_period = [StatRollup.period >= filters.first, StatRollup.period <= filters.last]
+    for row in db.session.execute(select(*group, *_sums(FLOWS)).where(*where, *in_period).group_by(*group)):
+        key = row[0] if by else None
+        totals[key].counts.update(dict(zip(FLOWS, row[len(group):], strict=True)))
+    until_end = StatRollup.period <= filters.last
+    for row in db.session.execute(select(*group, *_sums(POSITIONS)).where(*where, until_end).group_by(*group)):
+        key = row[0] if by else None
+        if any(row[len(group):]) or key in totals:
+            totals[key].counts.update(dict(zip(POSITIONS, row[len(group):], strict=True)))
+    if handling:
+        for row in db.session.execute(select(*group, StatRollup.handling).where(*where, *in_period, StatRollup.resolved != 0)):
+            key = row[0] if by else None
+            totals[key].handling.update({int(days): count for days, count in row[-1].items()})
+    return dict(totals)
+
+
+def overall(filters: StatFilters) -> Totals:
+    return _grouped(filters, None).get(None, Totals())
+
+
+def breakdown(filters: StatFilters, by: Dimension) -> dict[int, Totals]:
+    """Totals per department, category or area with any activity or open work."""
+    return {key: totals for key, totals in _grouped(filters, by).items() if key is not None}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One column of the indicator tables and exports: a count, a rate or a number of days."""
+
+    key: str
+    form: Literal["count", "rate", "days", "ratio"]
+    target: float | None = None
+
+    def value(self, totals: Totals) -> int | float | None:
+        return getattr(totals, self.key)  # type: ignore[no-any-return]
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("received", "count"),
+    Indicator("accepted", "count"),
+    Indicator("rejected", "count"),
+    Indicator("resolved", "count"),
+    Indicator("backlog", "count"),
+    Indicator("overdue", "count"),
+    Indicator("on_time_rate", "rate", ON_TIME_TARGET),
+    Indicator("on_time_rate_national", "rate", ON_TIME_TARGET),
+    Indicator("satisfaction_rate", "rate", SATISFACTION_TARGET),
+    Indicator("satisfaction_rate_national", "rate", SATISFACTION_TARGET),
+    Indicator("rated", "count"),
+    Indicator("rating_coverage", "rate"),
+    Indicator("median_days", "days"),
+    Indicator("p90_days", "days"),
+    Indicator("reopen_rate", "rate"),
+    Indicator("transfers_per_ticket", "ratio"),
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    period: date
+    totals: Totals
+
+
+def series(filters: StatFilters, grain: Literal["m", "w"], first: date, last: date) -> list[Point]:
+    """Totals per month or per week from `first` to `last` (period starts), positions included,
+    with every period present even when nothing happened in it."""
+    cube = "dc" if grain == "w" else _cube(filters, None)
+    where = _where(filters, cube, grain)
+    flows: dict[date, Totals] = defaultdict(Totals)
+    rows = db.session.execute(
+        select(StatRollup.period, *_sums(COUNTERS))
+        .where(*where, StatRollup.period <= last)
+        .group_by(StatRollup.period)
+        .order_by(StatRollup.period)
     )
-    fields = ("received", "accepted", "rejected", "resolved", "resolved_on_time", "open_overdue",
-              "rated", "not_satisfied")
-    total = DepartmentStats(**{field: sum(getattr(row, field) for row in rows) for field in fields})
-    computed_at = max((row.computed_at for row in rows), default=None)
-    return Overview(rows, total, computed_at)
+    open_work, overdue = 0, 0
+    positions: dict[date, tuple[int, int]] = {}
+    for period, *sums in rows:
+        counts = dict(zip(COUNTERS, sums, strict=True))
+        open_work += counts["backlog"]
+        overdue += counts["overdue"]
+        positions[period] = (open_work, overdue)
+        if period >= first:
+            flows[period].counts.update({name: counts[name] for name in FLOWS})
+    for period, handling in db.session.execute(
+        select(StatRollup.period, StatRollup.handling).where(
+            *where, StatRollup.period >= first, StatRollup.period <= last, StatRollup.resolved != 0
+        )
+    ):
+        flows[period].handling.update({int(days): count for days, count in handling.items()})
+    points = []
+    period, position = first, (0, 0)
+    earlier = [p for p in positions if p < first]
+    if earlier:
+        position = positions[max(earlier)]
+    while period <= last:
+        position = positions.get(period, position)
+        totals = flows.get(period, Totals())
+        totals.counts["backlog"], totals.counts["overdue"] = position
+        points.append(Point(period, totals))
+        period = add_months(period, 1) if grain == "m" else date.fromordinal(period.toordinal() + 7)
+    return points
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    key: int
+    received: int
+    previous: int
+
+    @property
+    def rise(self) -> int:
+        return self.received - self.previous
+
+    @property
+    def rise_rate(self) -> float | None:
+        return self.rise / self.previous if self.previous else None
+
+
+def hotspots(filters: StatFilters, by: Literal["area", "category"], limit: int = 5, minimum: int = 3) -> list[Hotspot]:
+    """Where received tickets rose most against the same number of months before: the largest
+    rises first; a handful of tickets is not a hotspot."""
+    now = _grouped(filters, by, handling=False)
+    before = _grouped(filters.previous(), by, handling=False)
+    spots = [
+        Hotspot(key, totals.counts["received"], before.get(key, Totals()).counts["received"])
+        for key, totals in now.items()
+        if key is not None and totals.counts["received"] >= minimum
+    ]
+    rising = [spot for spot in spots if spot.rise > 0]
+    rising.sort(key=lambda spot: (-spot.rise, -(spot.rise_rate or float("inf")), spot.key))
+    return rising[:limit]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    horizon: datetime | None
+    rebuilt_at: datetime | None
+    updated_at: datetime | None
+
+
+def freshness() -> Freshness:
+    state = db.session.get(StatState, 1)
+    if state is None:
+        return Freshness(None, None, None)
+    return Freshness(state.horizon, state.rebuilt_at, state.updated_at)
+
+
+def data_months() -> tuple[date, date] | None:
+    """The first and last months with tickets received."""
+    first, last = db.session.execute(
+        select(func.min(StatRollup.period), func.max(StatRollup.period)).where(
+            StatRollup.cube == "dc", StatRollup.grain == "m", StatRollup.received != 0
+        )
+    ).one()
+    return (first, last) if first else None

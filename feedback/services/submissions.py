@@ -11,9 +11,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from feedback import codes
-from feedback.background.outbox import add_job, commit_and_relay
+from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
-from feedback.jobs import compile_statistics
 from feedback.models import Area, Category, Ticket, User, utcnow
 from feedback.services.attachments import CleanFile, store_files
 from feedback.services.calendar import clock_for
@@ -131,7 +130,6 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
         },
     )
     store_files(ticket, list(submission.files), event)
-    add_job(compile_statistics)
     commit_and_relay()
     return Receipt(ticket, secret)
 

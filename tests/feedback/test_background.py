@@ -16,7 +16,7 @@ from feedback.background.periodic import PERIODIC_JOBS, PeriodicJob
 from feedback.background.queues import EXTENSION_KEY, get_queue, on_queue
 from feedback.extensions import db
 from feedback.jobs import sweep_outbox
-from feedback.models import Department, DepartmentStats, OutboxMessage, User
+from feedback.models import Department, OutboxMessage, StatRollup, User
 from feedback.services.handling import accept_ticket
 
 # The embedded worker runs jobs in this process, so its jobs can reach the test's Redis client.
@@ -34,6 +34,10 @@ def accept(ticket_id: int) -> None:
     accept_ticket(intake, ticket_id, department.id)
 
 
+def accept_department_id() -> int:
+    return db.session.scalars(select(Department.id).where(Department.code == "SCT")).one()
+
+
 def test_staff_action_succeeds_with_redis_down_and_its_job_runs_later(
     app: Flask, redis: Redis, make_ticket: Callable[..., int], run_worker: Callable[[], bool]
 ) -> None:
@@ -43,7 +47,7 @@ def test_staff_action_succeeds_with_redis_down_and_its_job_runs_later(
     with app.app_context():
         accept(ticket_id)
         pending = db.session.scalars(select(OutboxMessage).where(OutboxMessage.enqueued_at.is_(None))).all()
-        assert [m.func for m in pending] == ["feedback.jobs.compile_statistics"]
+        assert [m.func for m in pending] == ["feedback.jobs.update_statistics"]
 
     app.extensions[EXTENSION_KEY] = redis
     assert not run_worker(), "nothing can be queued before the sweep"
@@ -51,8 +55,8 @@ def test_staff_action_succeeds_with_redis_down_and_its_job_runs_later(
     assert run_worker()
     with app.app_context():
         assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.enqueued_at.is_(None))) == 0
-        stats = db.session.scalars(select(DepartmentStats)).one()
-        assert (stats.department.code, stats.received, stats.accepted) == ("SCT", 1, 1)
+        stats = db.session.scalars(select(StatRollup).where(StatRollup.cube == "dc", StatRollup.grain == "m")).one()
+        assert (stats.department_id, stats.received, stats.accepted) == (accept_department_id(), 1, 1)
 
 
 def test_relay_enqueues_after_commit(
@@ -63,7 +67,7 @@ def test_relay_enqueues_after_commit(
     with app.app_context():
         accept(ticket_id)
     jobs = get_queue("statistics", app).get_jobs()
-    assert [job.func_name for job in jobs] == ["feedback.jobs.compile_statistics"]
+    assert [job.func_name for job in jobs] == ["feedback.jobs.update_statistics"]
     assert jobs[0].id.startswith("outbox-")
 
 
@@ -84,6 +88,6 @@ def test_embedded_worker_runs_queued_and_periodic_jobs(app: Flask, redis: Redis)
 
 
 def test_every_periodic_job_is_a_known_queued_function() -> None:
-    assert {p.func.__name__ for p in PERIODIC_JOBS} == {"sweep_outbox", "sweep_notifications", "compile_statistics", "sweep_deadlines"}
+    assert {p.func.__name__ for p in PERIODIC_JOBS} == {"sweep_outbox", "sweep_notifications", "update_statistics", "sweep_deadlines"}
     for periodic in PERIODIC_JOBS:
         assert periodic.func.queue_name in ("notifications", "deadlines", "statistics")

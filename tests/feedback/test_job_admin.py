@@ -119,7 +119,7 @@ def test_the_page_shows_queue_outbox_and_message_figures(
     run_worker()
     get_queue("deadlines", app).enqueue(explode, "waiting")
     with app.app_context():
-        db.session.add(OutboxMessage(func="feedback.jobs.compile_statistics", queue="statistics",
+        db.session.add(OutboxMessage(func="feedback.jobs.update_statistics", queue="statistics",
                                      created_at=utcnow() - timedelta(hours=2)))
         db.session.commit()
         waiting = db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.enqueued_at.is_(None)))

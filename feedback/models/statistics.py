@@ -1,0 +1,85 @@
+"""The statistics rollups (DESIGN.md, "Indicators") and what keeps them current.
+
+Everything here is derived from the tickets and their events: `flask statistics rebuild` can
+throw it away and compile it again. Hence no foreign keys, and 0 (not NULL) for a dimension a
+cube does not split by, so that each cell has one unambiguous key.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feedback.extensions import db
+from feedback.models.types import UTCDateTime
+
+
+class StatRollup(db.Model):
+    """Summed cells (workflows/indicators.py) of the tickets sharing a key, per period.
+
+    cube "dc": per department, category, channel and kind (area 0), by month and by week;
+    cube "dca": the same and per area, by month; cube "a": per area, channel and kind, by month.
+    `period` is the first day of the month, or the Monday of the week."""
+
+    __table_args__ = (Index("ix_stat_rollup_drill", "cube", "grain", "department_id", "category_id", "period"),)
+
+    cube: Mapped[str] = mapped_column(String(3), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    department_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    category_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    area_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    received: Mapped[int] = mapped_column(default=0, server_default="0")
+    accepted: Mapped[int] = mapped_column(default=0, server_default="0")
+    rejected: Mapped[int] = mapped_column(default=0, server_default="0")
+    resolved: Mapped[int] = mapped_column(default=0, server_default="0")
+    on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    backlog: Mapped[int] = mapped_column(default=0, server_default="0")
+    overdue: Mapped[int] = mapped_column(default=0, server_default="0")
+    answered: Mapped[int] = mapped_column(default=0, server_default="0")
+    reopened: Mapped[int] = mapped_column(default=0, server_default="0")
+    transfers: Mapped[int] = mapped_column(default=0, server_default="0")
+    rated: Mapped[int] = mapped_column(default=0, server_default="0")
+    satisfied: Mapped[int] = mapped_column(default=0, server_default="0")
+    acceptable: Mapped[int] = mapped_column(default=0, server_default="0")
+    not_satisfied: Mapped[int] = mapped_column(default=0, server_default="0")
+    national_ok: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Answers per handling time: {"working days": count}.
+    handling: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class TicketStat(db.Model):
+    """The cells a ticket last contributed, under the key it contributed them to: the next
+    change of the ticket takes these away and adds its new ones."""
+
+    ticket_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    department_id: Mapped[int]
+    category_id: Mapped[int]
+    area_id: Mapped[int]
+    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    # [[day ordinal, counter, amount], ...]
+    cells: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class StatChange(db.Model):
+    """A ticket whose cells may have changed: written with each of its events, in the same
+    transaction, and consumed by the statistics job (so a lost job loses nothing)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(index=True)
+
+
+class StatState(db.Model):
+    """One row: how far deadlines have been judged, and when the rollups were last compiled."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    horizon: Mapped[datetime] = mapped_column(UTCDateTime)
+    rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
