@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from feedback.background.embedded import EmbeddedWorker
-from feedback.background.queues import QUEUE_NAMES, is_embedded, named_lock, redis_connection
+from feedback.background.queues import QUEUE_NAMES, is_embedded, redis_connection
 from feedback.background.workers import AppWorker, make_worker
 from feedback.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, is_seeded, seed_demo, seed_sample_tickets
 from feedback.extensions import db
@@ -31,6 +31,7 @@ from feedback.services.staff_accounts import (
 from feedback.services.security import clock, find_account
 from feedback.jobs import update_statistics
 from feedback.services import rollups
+from feedback.services.stat_rebuild import RebuildBusy, run_rebuild
 from workflows import Role
 
 
@@ -125,16 +126,12 @@ def stats_command() -> None:
 @with_appcontext
 def rebuild_statistics_command() -> None:
     """Compile every rollup again from the tickets, showing progress."""
-    # The statistics job must not apply changes to tables being rebuilt under it.
-    lock = named_lock("statistics", timeout_seconds=6 * 3600, blocking_timeout=120)
-    if not lock.acquire():
-        raise click.ClickException("The statistics job has held its lock for two minutes; try again later.")
-    try:
-        total = db.session.scalar(db.select(db.func.count(Ticket.id))) or 0
-        with click.progressbar(length=total, label="Tickets", show_pos=True, show_percent=True) as bar:
-            result = rollups.rebuild(progress=bar.update)
-    finally:
-        lock.release()
+    total = db.session.scalar(db.select(db.func.count(Ticket.id))) or 0
+    with click.progressbar(length=total, label="Tickets", show_pos=True, show_percent=True) as bar:
+        try:
+            result = run_rebuild(progress=bar.update, wait_seconds=120)
+        except RebuildBusy:
+            raise click.ClickException("The statistics job has held its lock for two minutes; try again later.") from None
     click.echo(f"Compiled {result.rows} rows from {result.tickets} tickets.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from feedback.background import outbox
 from feedback.background.queues import on_queue, single_run
-from feedback.services import delivery, escalation, followups, rollups
+from feedback.services import delivery, escalation, followups, rollups, stat_rebuild
 
 
 @on_queue("statistics")
@@ -14,6 +14,13 @@ def update_statistics() -> int:
     """Bring the statistics rollups up to date with the changed tickets and the deadlines passed
     since the last run; returns how many tickets were recomputed."""
     return rollups.update()
+
+
+@on_queue("statistics")
+def rebuild_statistics() -> int:
+    """Compile the statistics again from every ticket (an administrator asked for it), waiting
+    for a running update to finish; returns how many tickets were read."""
+    return stat_rebuild.run_rebuild().tickets
 
 
 @on_queue("notifications")

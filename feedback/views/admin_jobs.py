@@ -25,6 +25,7 @@ from feedback.services.job_admin import (
     retry_failed_job,
 )
 from feedback.services.message_log import undelivered_messages
+from feedback.services.stat_rebuild import rebuild_progress, request_rebuild, statistics_status
 from feedback.views.admin import bp
 
 QUEUE_LABELS = {
@@ -49,6 +50,8 @@ def jobs() -> str:
         "backlog_age": format_timedelta(utcnow() - backlog.oldest) if backlog.oldest else "",
         "counts": delivery_counts(),
         "undelivered": undelivered_messages(),
+        "statistics": statistics_status(),
+        "rebuild": rebuild_progress(),
         "queue_label": lambda name: QUEUE_LABELS.get(name, name),
     }
     return render_template("admin/jobs.html", **context)
@@ -79,6 +82,13 @@ def delete_job(queue_name: str, job_id: str) -> Response:
     else:
         flash(_("The failed job was deleted; it will not run."), "success")
     return redirect(url_for(".jobs"))
+
+
+@bp.post("/jobs/statistics/rebuild")
+def rebuild_statistics() -> Response:
+    request_rebuild(current_user)
+    flash(_("The statistics will be compiled again from every ticket; the progress is shown below."), "success")
+    return redirect(url_for(".jobs", _anchor="statistics"))
 
 
 @bp.post("/jobs/messages/<int:notification_id>/send-again")

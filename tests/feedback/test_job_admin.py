@@ -21,7 +21,7 @@ from werkzeug.test import TestResponse
 
 from feedback.background.queues import EXTENSION_KEY, get_queue, on_queue
 from feedback.extensions import db
-from feedback.models import MailboxMessage, Notification, OutboxMessage, Ticket, User, utcnow
+from feedback.models import MailboxMessage, Notification, OutboxMessage, StatRollup, StatState, Ticket, User, utcnow
 from feedback.services.handling import accept_ticket
 from tests.conftest import csrf_token
 from tests.feedback.test_mailbox_page import submit_with_email
@@ -103,7 +103,7 @@ def test_only_administrators_see_the_jobs_page(
     assert client.get(PAGE).status_code == 403
     token = csrf_token(client.get("/"))
     for url in (f"/admin/jobs/failed/statistics/{failed_job}/retry", f"/admin/jobs/failed/statistics/{failed_job}/delete",
-                f"/admin/jobs/messages/{failed_message}/send-again"):
+                f"/admin/jobs/messages/{failed_message}/send-again", "/admin/jobs/statistics/rebuild"):
         assert client.post(url, data={"csrf_token": token}).status_code == 403
 
 
@@ -130,6 +130,31 @@ def test_the_page_shows_queue_outbox_and_message_figures(
     assert count(page, "sent") == count(before, "sent") + 1
     outbox = page.split('data-testid="outbox">')[1].split("</p>")[0]
     assert f"{waiting} job" in outbox and "(2 hours)" in outbox
+
+
+def test_statistics_are_compiled_again_on_request_showing_progress(
+    app: Flask, client: FlaskClient, admin: None, make_ticket: Callable[..., int], run_worker: Callable[[], bool]
+) -> None:
+    make_ticket("GTDB")
+    make_ticket("DIEN", title="Mất điện cả khu phố")
+
+    def waiting(page: str) -> int:
+        return int(re.search(r'data-testid="waiting-changes">(\d+)<', page).group(1))
+
+    page = client.get(PAGE).text
+    assert waiting(page) == 2 and 'data-testid="rebuild-progress"' not in page
+    assert post_on_page(client, "/admin/jobs/statistics/rebuild").status_code == 302
+    page = client.get(PAGE).text
+    assert "A full compilation is waiting for a worker" in page.split('data-testid="rebuild-progress"')[1]
+
+    assert run_worker()
+    page = client.get(PAGE).text
+    assert 'data-testid="rebuild-progress"' not in page
+    assert "The last full compilation read 2 tickets" in page and waiting(page) == 0
+    with app.app_context():
+        assert db.session.get(StatState, 1).rebuilt_at is not None
+        received = db.session.scalar(select(func.sum(StatRollup.received)).where(StatRollup.cube == "dc", StatRollup.grain == "m"))
+        assert received == 2
 
 
 def test_a_failed_job_is_listed_then_retried(
