@@ -102,14 +102,14 @@ def test_citizen_to_dashboard(
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(StatRollup)) == 0
     login("leader@example.org")
-    assert "data-department" not in client.get("/dashboard/").get_data(as_text=True)
+    assert 'data-testid="not-compiled"' in client.get("/dashboard/").get_data(as_text=True)
     assert run_worker()
 
     page = client.get("/dashboard/").get_data(as_text=True)
-    row = page[page.index('data-department="SXD"'):]
+    row = page[page.index('<tr data-key="SXD">'):]
     row = row[: row.index("</tr>")]
-    on_time = re.search(r'data-testid="on-time">\s*<span class="rate [^"]+">([^<]+)<', row).group(1)
-    satisfaction = re.search(r'data-testid="satisfaction">\s*<span class="rate [^"]+">([^<]+)<', row).group(1)
+    on_time = re.search(r'data-indicator="on_time_rate">\s*<span class="rate [^"]+">([^<]+)<', row).group(1)
+    satisfaction = re.search(r'data-indicator="satisfaction_rate">\s*<span class="rate [^"]+">([^<]+)<', row).group(1)
     assert re.fullmatch(r"100[.,]0\s?%", on_time) and re.fullmatch(r"100[.,]0\s?%", satisfaction)
     with app.app_context():
         stats = db.session.scalars(

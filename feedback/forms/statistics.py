@@ -29,8 +29,10 @@ class StatFilterForm(Form):
                         description=_l("Year and month, like 2026-01."))
     last = StringField(_l("To month"), validators=[Optional(), _MONTH],
                        description=_l("Year and month, like 2026-12."))
-    channel = SelectField(_l("Channel"), choices=choices_from(CHANNEL_LABELS.items(), _l("All channels")))
-    kind = SelectField(_l("Type"), choices=choices_from(KIND_LABELS.items(), _l("All types")))
+    channel = SelectField(_l("Channel"), default="", choices=choices_from(CHANNEL_LABELS.items(), _l("All channels")),
+                          invalid_choice_message=_l("Choose a channel from the list."))
+    kind = SelectField(_l("Type"), default="", choices=choices_from(KIND_LABELS.items(), _l("All types")),
+                       invalid_choice_message=_l("Choose a type from the list."))
 
     def validate_last(self, field: StringField) -> None:
         if self.first.errors or field.errors or not (self.first.data and field.data):
@@ -52,7 +54,7 @@ class StatFilterForm(Form):
         return StatFilters(
             first=first,
             last=last,
-            channel=self.channel.data or None,
-            kind=self.kind.data or None,
+            channel=None if self.channel.errors else self.channel.data or None,
+            kind=None if self.kind.errors else self.kind.data or None,
             **slices,
         )

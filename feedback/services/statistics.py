@@ -1,7 +1,9 @@
 """Reading the indicators from the rollups (feedback/services/rollups.py compiles them).
 
 Every function here reads `stat_rollup` only, never the tickets: the dashboard and the public
-page cost the same with a thousand tickets or a million.
+page cost the same with a thousand tickets or a million. The one exception is
+`received_tickets`, the last step of the dashboard's drill-down: one page of the tickets
+behind a row of figures.
 
 A period is a run of whole months. Flows (received, resolved, ratings…) are summed over it;
 `backlog` and `overdue` are positions: the open, and the open and overdue, work at its end
@@ -11,18 +13,21 @@ A period is a run of whole months. Flows (received, resolved, ratings…) are su
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from feedback.extensions import db
-from feedback.models import StatRollup, StatState, User
-from feedback.services.errors import AccessDenied
-from workflows import Role
+from feedback.models import Area, Category, Department, StatRollup, StatState, Ticket, User, utcnow
+from feedback.services.access import visible_tickets
+from feedback.services.errors import AccessDenied, NotFoundError
+from workflows import OPEN, Role, Status
+from workflows.calendar import TIMEZONE
 from workflows.indicators import COUNTERS, Totals
 
 # The provincial plans' target: more than 90% satisfied (DESIGN.md).
@@ -37,6 +42,11 @@ MAX_MONTHS = 36
 
 Dimension = Literal["department", "category", "area"]
 _COLUMN = {"department": "department_id", "category": "category_id", "area": "area_id"}
+_MODEL: dict[str, type[Department] | type[Category] | type[Area]] = {
+    "department": Department,
+    "category": Category,
+    "area": Area,
+}
 
 
 def may_read_dashboard(user: User) -> bool:
@@ -61,6 +71,11 @@ def months_between(first: date, last: date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
+def week_start(day: date) -> date:
+    """The Monday of the day's week, as the weekly rollups are keyed."""
+    return day - timedelta(days=day.weekday())
+
+
 @dataclass(frozen=True)
 class StatFilters:
     """Whole months from `first` to `last` (first days of months), and the optional slices."""
@@ -76,6 +91,10 @@ class StatFilters:
     @property
     def months(self) -> int:
         return months_between(self.first, self.last)
+
+    @property
+    def last_day(self) -> date:
+        return add_months(self.last, 1) - timedelta(days=1)
 
     def previous(self) -> StatFilters:
         """The same number of months just before."""
@@ -136,6 +155,19 @@ def overall(filters: StatFilters) -> Totals:
 def breakdown(filters: StatFilters, by: Dimension) -> dict[int, Totals]:
     """Totals per department, category or area with any activity or open work."""
     return {key: totals for key, totals in _grouped(filters, by).items() if key is not None}
+
+
+def members(by: Dimension, ids: Iterable[int]) -> dict[int, Department | Category | Area]:
+    """The departments, categories or areas with these ids (the rows of a breakdown)."""
+    model = _MODEL[by]
+    return {member.id: member for member in db.session.scalars(select(model).where(model.id.in_(list(ids))))}
+
+
+def get_member(by: Dimension, member_id: int) -> Department | Category | Area:
+    member = db.session.get(_MODEL[by], member_id)
+    if member is None:
+        raise NotFoundError(by)
+    return member
 
 
 @dataclass(frozen=True)
@@ -269,3 +301,57 @@ def data_months() -> tuple[date, date] | None:
         )
     ).one()
     return (first, last) if first else None
+
+
+TICKETS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ReceivedTickets:
+    items: list[Ticket]
+    total: int
+    page: int
+    pages: int
+    now: datetime
+
+    def timeliness(self, ticket: Ticket) -> str:
+        """One of "on_time", "late", "overdue", "stopped", "in_time", or "" for a rejected
+        ticket; judged as the indicators judge it (workflows/indicators.py): an answer against
+        the resolve deadline, open work against its deadline now, and a wait for the submitter
+        that began in time stopping the clock."""
+        if ticket.resolved_at is not None:
+            on_time = ticket.resolve_due is not None and ticket.resolved_at <= ticket.resolve_due
+            return "on_time" if on_time else "late"
+        if ticket.status not in OPEN:
+            return ""
+        waiting = ticket.status == Status.WAITING_FOR_SUBMITTER and ticket.paused_at is not None
+        if waiting and ticket.paused_at <= ticket.deadline:
+            return "stopped"
+        return "overdue" if ticket.deadline < self.now else "in_time"
+
+
+def received_tickets(
+    user: User, filters: StatFilters, page: int = 1, per_page: int = TICKETS_PER_PAGE, *, now: datetime | None = None
+) -> ReceivedTickets:
+    """The tickets the figures of these filters count as received, newest first: received on a
+    local day of the period, in their present department, category, area, channel and kind.
+    One page of them; the page is clamped to exist."""
+    require_dashboard(user)
+    start = datetime.combine(filters.first, time(), TIMEZONE)
+    end = datetime.combine(add_months(filters.last, 1), time(), TIMEZONE)
+    conditions = [Ticket.submitted_at >= start, Ticket.submitted_at < end]
+    for name in ("channel", "kind", "department_id", "category_id", "area_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            conditions.append(getattr(Ticket, name) == value)
+    matching = visible_tickets(user).where(*conditions)
+    total = db.session.scalar(matching.with_only_columns(func.count(Ticket.id)).order_by(None)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = db.session.scalars(
+        matching.options(selectinload(Ticket.rating))
+        .order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return ReceivedTickets(list(items), total, page, pages, now or utcnow())

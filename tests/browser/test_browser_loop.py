@@ -72,13 +72,14 @@ def test_the_loop_in_a_browser(live_server: str, browser: Any, viewport: dict[st
     sign_in(page, base, "leader@example.org")
     for _ in range(50):
         page.goto(f"{base}/dashboard/")
-        if page.locator('[data-department="SXD"]').count():
+        if page.locator('[data-testid="league"] [data-key="SXD"]').count():
             break
         page.wait_for_timeout(200)
-    assert page.locator('[data-department="SXD"] [data-testid="satisfaction"]').inner_text().startswith("100")
+    construction = page.locator('[data-testid="league"] [data-key="SXD"]')
+    assert construction.locator('[data-indicator="satisfaction_rate"]').inner_text().startswith("100")
     audit(page, "dashboard")
 
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", name="Satisfaction and on-time rates").is_visible()
+    assert page.get_by_role("heading", name="Leaders' dashboard").is_visible()
     context.close()
