@@ -40,7 +40,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from feedback.views import account, admin, audit, auth, board, dashboard, mailbox, public, staff, tracking
+    from feedback.views import account, admin, audit, auth, board, dashboard, mailbox, open_data, public, staff, tracking
 
     app.register_blueprint(public.bp)
     app.register_blueprint(tracking.bp)
@@ -48,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(board.bp)
+    app.register_blueprint(open_data.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)

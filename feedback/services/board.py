@@ -57,13 +57,13 @@ class BoardPage:
     pages: int
 
 
-def _published() -> ColumnElement[bool]:
+def is_published() -> ColumnElement[bool]:
     return and_(Ticket.is_public.is_(True), Ticket.status.in_([status.value for status in PUBLISHED_STATUSES]))
 
 
 def published_tickets(filters: BoardFilters, page: int = 1, per_page: int = 20) -> BoardPage:
     """One page of the published tickets that match, newest first; the page is clamped to exist."""
-    conditions = [_published(), *_filter_conditions(filters)]
+    conditions = [is_published(), *_filter_conditions(filters)]
     total = db.session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
@@ -110,7 +110,7 @@ def get_published(code: str) -> Ticket:
     """The published ticket with this code; NotFoundError for a private or unknown one, alike."""
     canonical = normalize_code(code)
     ticket = (
-        db.session.scalars(select(Ticket).where(Ticket.code == canonical, _published())).one_or_none()
+        db.session.scalars(select(Ticket).where(Ticket.code == canonical, is_published())).one_or_none()
         if canonical
         else None
     )
@@ -130,7 +130,7 @@ def similar_published(
     """Published tickets in the same area that look like this text, best first, with their score."""
     query = (
         select(Ticket)
-        .where(_published(), Ticket.area_id == area_id)
+        .where(is_published(), Ticket.area_id == area_id)
         .order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
         .limit(SIMILAR_SCAN)
     )
