@@ -125,7 +125,7 @@ INDICATOR_LABELS = {
     "rated": (_l("Rated"), _l("Answers of the period that their submitter rated.")),
     "rating_coverage": (_l("Rating coverage"), _l("Rated ÷ answered.")),
     "median_days": (_l("Median handling time"), _l("Working days from submission to answer, for half of the answers.")),
-    "p90_days": (_l("90th percentile handling time"), _l("Working days within which 90% of the answers came.")),
+    "p90_days": (_l("90th percentile handling time"), _l("Working days within which nine answers in ten came.")),
     "reopen_rate": (_l("Reopen rate"), _l("Answers reopened by a dissatisfied submitter ÷ first answers.")),
     "transfers_per_ticket": (_l("Transfers per ticket"), _l("Transfers between departments ÷ received.")),
 }
