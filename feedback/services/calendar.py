@@ -8,6 +8,7 @@ from datetime import date
 import holidays
 from sqlalchemy import select
 
+from feedback.background.outbox import add_job, commit_and_relay
 from feedback.extensions import db
 from feedback.models import CalendarException, Category, DeadlinePolicyRecord, User
 from feedback.services.errors import AccessDenied, NotFoundError
@@ -172,7 +173,7 @@ def add_calendar_exception(actor: User, day: date, working: bool, note: str) -> 
         raise DayAlreadyListed(day.isoformat())
     exception = CalendarException(day=day, working=working, note=note)
     db.session.add(exception)
-    db.session.commit()
+    _count_handling_times_again()
     return exception
 
 
@@ -182,4 +183,13 @@ def remove_calendar_exception(actor: User, exception_id: int) -> None:
     if exception is None:
         raise NotFoundError("calendar exception")
     db.session.delete(exception)
-    db.session.commit()
+    _count_handling_times_again()
+
+
+def _count_handling_times_again() -> None:
+    # Handling times in the statistics are counted in working days of this calendar; the
+    # incremental update only sees tickets that change, so compile everything again.
+    from feedback.jobs import rebuild_statistics  # lazy: the jobs module imports the services
+
+    add_job(rebuild_statistics)
+    commit_and_relay()

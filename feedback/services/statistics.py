@@ -210,7 +210,10 @@ class Point:
 
 def series(filters: StatFilters, grain: Literal["m", "w"], first: date, last: date) -> list[Point]:
     """Totals per month or per week from `first` to `last` (period starts), positions included,
-    with every period present even when nothing happened in it."""
+    with every period present even when nothing happened in it. Weeks are kept without the
+    area (see StatRollup), so a weekly series of one area is refused rather than empty."""
+    if grain == "w" and filters.area_id is not None:
+        raise ValueError("weekly_series_have_no_area")
     cube = "dc" if grain == "w" else _cube(filters, None)
     where = _where(filters, cube, grain)
     flows: dict[date, Totals] = defaultdict(Totals)

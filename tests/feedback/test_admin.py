@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -22,11 +22,15 @@ from feedback.models import (
     CalendarException,
     Category,
     DeadlinePolicyRecord,
+    Department,
     RoutingRule,
     Ticket,
+    User,
 )
 from feedback.services.calendar import policy_for
 from feedback.services.citizens import register_citizen
+from feedback.services.handling import accept_ticket, resolve_ticket
+from feedback.services.statistics import StatFilters, overall
 from tests.conftest import id_of
 from workflows import TIMEZONE
 
@@ -250,6 +254,29 @@ def test_an_extra_day_off_pushes_new_deadlines(
 
     assert file_at(MONDAY).classify_day == date(2026, 3, 12)
     assert stored_classify_day(app, before.id) == date(2026, 3, 11)
+
+
+def test_a_calendar_change_counts_handling_times_again(
+    app: Flask, admin: None, post_form: Callable[..., Any], make_ticket: Callable[..., int], run_worker: Callable[[], bool]
+) -> None:
+    ticket_id = make_ticket("GTDB", now=MONDAY)
+    with app.app_context():
+        intake = db.session.scalars(select(User).where(User.email == "intake@example.org")).one()
+        officer = db.session.scalars(select(User).where(User.email == "officer.sxd@example.org")).one()
+        sxd = db.session.scalars(select(Department.id).where(Department.code == "SXD")).one()
+        accept_ticket(intake, ticket_id, sxd, now=MONDAY + timedelta(hours=1))
+        resolve_ticket(officer, ticket_id, "Đã sửa xong.", now=MONDAY + timedelta(days=3))
+    march = StatFilters(first=date(2026, 3, 1), last=date(2026, 3, 1))
+
+    def handling_days() -> int | None:
+        run_worker()
+        with app.app_context():
+            return overall(march).median_days
+
+    # Answered on Thursday the 12th: Tuesday, Wednesday and Thursday are working days.
+    assert handling_days() == 3
+    assert add_exception(post_form, "2026-03-10", "off").status_code == 302
+    assert handling_days() == 2
 
 
 def test_a_make_up_saturday_pulls_new_deadlines_in(
