@@ -11,7 +11,7 @@ from feedback.models.org import (
     Department,
     RoutingRule,
 )
-from feedback.models.statistics import StatChange, StatRollup, StatState, TicketStat
+from feedback.models.statistics import EVERY, StatChange, StatRollup, StatState, TicketStat
 from feedback.models.tickets import (
     Attachment,
     Contribution,
@@ -33,6 +33,7 @@ __all__ = [
     "Category",
     "Contribution",
     "DeadlinePolicyRecord",
+    "EVERY",
     "Department",
     "OutboxMessage",
     "MailboxMessage",

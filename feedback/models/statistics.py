@@ -17,12 +17,21 @@ from feedback.extensions import db
 from feedback.models.types import UTCDateTime
 
 
+# The channel and kind of the rows that sum every channel and kind; no channel or kind is "*".
+EVERY = "*"
+
+
 class StatRollup(db.Model):
     """Summed cells (workflows/indicators.py) of the tickets sharing a key, per period.
 
-    cube "dc": per department, category, channel and kind (area 0), by month and by week;
-    cube "dca": the same and per area, by month; cube "a": per area, channel and kind, by month.
-    `period` is the first day of the month, or the Monday of the week."""
+    cube "dca": per department, category, area, channel and kind, by month; cube "dc": the same
+    but the area (0), by month and by week; cube "a": per area, channel and kind, by month; cube
+    "t": per channel and kind alone, by month and by week. `period` is the first day of the
+    month, or the Monday of the week.
+
+    Every cube also holds, with channel and kind both EVERY, the sums over every
+    channel and kind: the figures most often read (no channel or kind chosen) then come from a
+    fraction of the rows. A reader must pick either those rows or the others, never sum both."""
 
     __table_args__ = (Index("ix_stat_rollup_drill", "cube", "grain", "department_id", "category_id", "period"),)
 

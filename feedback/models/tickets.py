@@ -50,6 +50,9 @@ class Ticket(db.Model):
             "ix_ticket_inbox_counts",
             "status", "department_id", "assignee_id", "category_id", "paused_at", "resolve_due", "classify_due",
         ),
+        # The dashboard's list of tickets received in a period, newest first, and its count,
+        # filtered by their dimensions on the index alone.
+        Index("ix_ticket_received", "submitted_at", "id", "department_id", "category_id", "area_id", "channel", "kind"),
         # Staff find a ticket by the submitter's email or phone.
         Index("ix_ticket_submitter_email", "submitter_email"),
         Index("ix_ticket_submitter_phone", "submitter_phone"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.sql import ColumnElement
 
 from feedback.extensions import db
@@ -33,9 +33,12 @@ from feedback.services.statistics import (
     StatFilters,
     add_months,
     breakdown,
+    handling_sums,
     freshness,
     overall,
     series,
+    sums,
+    where_rollups,
 )
 from workflows import TIMEZONE
 from workflows.indicators import COUNTERS, Totals
@@ -156,47 +159,31 @@ def aggregate_pages(filters: StatFilters) -> Iterator[list[dict[str, Any]]]:
         yield records[start : start + EXPORT_BATCH]
 
 
-def _sum(name: str) -> ColumnElement[Any]:
-    return func.coalesce(func.sum(getattr(StatRollup, name)), 0)
-
-
-def _conditions(filters: StatFilters) -> list[ColumnElement[bool]]:
-    conditions = [StatRollup.cube == "dc", StatRollup.grain == "m"]
-    if filters.channel:
-        conditions.append(StatRollup.channel == filters.channel)
-    if filters.kind:
-        conditions.append(StatRollup.kind == filters.kind)
-    return conditions
-
-
 def _monthly(filters: StatFilters) -> dict[tuple[date, int, int], Totals]:
     """Each month's totals per department and category, the open work at each month's end
     included; months with neither activity nor open work are left out."""
-    where = _conditions(filters)
+    where = where_rollups(filters, "dc", "m")
     pair = (StatRollup.department_id, StatRollup.category_id)
     # The open work at the period's start: every change before it.
     positions: dict[tuple[int, int], list[int]] = {
         (d, c): [backlog, overdue]
         for d, c, backlog, overdue in db.session.execute(
-            select(*pair, *(_sum(name) for name in POSITIONS))
+            select(*pair, *sums(POSITIONS))
             .where(*where, StatRollup.period < filters.first)
             .group_by(*pair)
         )
     }
     flows: dict[tuple[date, int, int], dict[str, int]] = {}
     for d, c, month, *counts in db.session.execute(
-        select(*pair, StatRollup.period, *(_sum(name) for name in COUNTERS))
+        select(*pair, StatRollup.period, *sums(COUNTERS))
         .where(*where, StatRollup.period >= filters.first, StatRollup.period <= filters.last)
         .group_by(*pair, StatRollup.period)
     ):
         flows[(month, d, c)] = dict(zip(COUNTERS, counts, strict=True))
     handling: defaultdict[tuple[date, int, int], Counter[int]] = defaultdict(Counter)
-    for d, c, month, histogram in db.session.execute(
-        select(*pair, StatRollup.period, StatRollup.handling).where(
-            *where, StatRollup.period >= filters.first, StatRollup.period <= filters.last, StatRollup.resolved != 0
-        )
-    ):
-        handling[(month, d, c)].update({int(days): n for days, n in histogram.items()})
+    in_period = [StatRollup.period >= filters.first, StatRollup.period <= filters.last]
+    for (d, c, month), days, answers in handling_sums([*pair, StatRollup.period], [*where, *in_period]):
+        handling[(month, d, c)][days] += answers
 
     months: dict[tuple[date, int, int], Totals] = {}
     for d, c in sorted(set(positions) | {(d, c) for _, d, c in flows}):

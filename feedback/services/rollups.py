@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Table, and_, delete, func, select, tuple_
 
 from feedback.extensions import db
-from feedback.models import Rating, StatChange, StatRollup, StatState, Ticket, TicketEvent, TicketStat, utcnow
+from feedback.models import EVERY, Rating, StatChange, StatRollup, StatState, Ticket, TicketEvent, TicketStat, utcnow
 from feedback.services.calendar import working_calendar
 from workflows import OPEN, Action, Status
 from workflows.indicators import (
@@ -46,9 +46,19 @@ def _period_starts(day: date) -> tuple[date, date]:
     return day.replace(day=1), day - timedelta(days=day.weekday())
 
 
+# Each coarser cube is summed from a finer one, keeping the department, category and area or
+# not (a dimension not kept is 0). Then each gains the rows of every channel and kind.
+_COARSER: tuple[tuple[tuple[str, str], tuple[str, str], tuple[bool, bool, bool]], ...] = (
+    (("dc", "m"), ("dca", "m"), (True, True, False)),
+    (("a", "m"), ("dca", "m"), (False, False, True)),
+    (("t", "m"), ("dc", "m"), (False, False, False)),
+    (("t", "w"), ("dc", "w"), (False, False, False)),
+)
+
+
 class _Cubes:
-    """Cells summed per month for every dimension, and per week without the area; the cubes
-    without the area or with the area alone are summed from those when written."""
+    """Cells summed per month for every dimension, and per week without the area; the coarser
+    cubes (see StatRollup) are summed from those when written."""
 
     def __init__(self) -> None:
         self.months: defaultdict[tuple[Dims, date], dict[str, int]] = defaultdict(dict)
@@ -73,14 +83,22 @@ class _Cubes:
             week[counter] = week.get(counter, 0) + amount
 
     def rows(self) -> dict[RollupKey, Counter[str]]:
-        rows: defaultdict[RollupKey, Counter[str]] = defaultdict(Counter)
-        for ((department, category, area, channel, kind), month), counts in self.months.items():
-            rows[("dca", "m", month, department, category, area, channel, kind)].update(counts)
-            rows[("dc", "m", month, department, category, 0, channel, kind)].update(counts)
-            rows[("a", "m", month, 0, 0, area, channel, kind)].update(counts)
-        for ((department, category, _, channel, kind), week), counts in self.weeks.items():
-            rows[("dc", "w", week, department, category, 0, channel, kind)].update(counts)
-        return rows
+        cubes: dict[tuple[str, str], defaultdict[RollupKey, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+        for (dims, month), counts in self.months.items():
+            cubes[("dca", "m")][("dca", "m", month, *dims)].update(counts)
+        for (dims, week), counts in self.weeks.items():
+            cubes[("dc", "w")][("dc", "w", week, *dims)].update(counts)
+        for (cube, grain), source, (department, category, area) in _COARSER:
+            target = cubes[(cube, grain)]
+            for (_, _, period, d, c, a, channel, kind), counts in cubes[source].items():
+                target[(cube, grain, period, d if department else 0, c if category else 0, a if area else 0,
+                        channel, kind)].update(counts)
+        for rows in cubes.values():
+            every: defaultdict[RollupKey, Counter[str]] = defaultdict(Counter)
+            for (cube, grain, period, d, c, a, _, _), counts in rows.items():
+                every[(cube, grain, period, d, c, a, EVERY, EVERY)].update(counts)
+            rows.update(every)
+        return {key: counts for rows in cubes.values() for key, counts in rows.items()}
 
 
 def _columns(counts: Counter[str]) -> dict[str, Any]:

@@ -13,17 +13,17 @@ A period is a run of whole months. Flows (received, resolved, ratings…) are su
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Text, case, cast, func, select, true
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from feedback.extensions import db
-from feedback.models import Area, Category, Department, StatRollup, StatState, Ticket, User, utcnow
+from feedback.models import EVERY, Area, Category, Department, StatRollup, StatState, Ticket, User, utcnow
 from feedback.services.access import visible_tickets
 from feedback.services.errors import AccessDenied, NotFoundError
 from workflows import OPEN, Role, Status
@@ -102,14 +102,20 @@ class StatFilters:
 
 
 def _cube(filters: StatFilters, by: Dimension | None) -> str:
-    if by == "area" or filters.area_id is not None:
-        sliced = filters.department_id is not None or filters.category_id is not None or by in ("department", "category")
-        return "dca" if sliced else "a"
-    return "dc"
+    """The coarsest cube that holds the slices asked for."""
+    by_area = by == "area" or filters.area_id is not None
+    by_pair = filters.department_id is not None or filters.category_id is not None or by in ("department", "category")
+    if by_area:
+        return "dca" if by_pair else "a"
+    return "dc" if by_pair else "t"
 
 
-def _where(filters: StatFilters, cube: str, grain: str) -> list[ColumnElement[bool]]:
+def where_rollups(filters: StatFilters, cube: str, grain: str) -> list[ColumnElement[bool]]:
+    """The rows of a cube and grain that the filters' slices sum to (the period aside)."""
     conditions = [StatRollup.cube == cube, StatRollup.grain == grain]
+    if not filters.channel and not filters.kind:
+        conditions += [StatRollup.channel == EVERY, StatRollup.kind == EVERY]
+    # Rows of one channel or kind are never EVERY's: a filter on either keeps them out.
     for name in ("channel", "kind"):
         if getattr(filters, name):
             conditions.append(getattr(StatRollup, name) == getattr(filters, name))
@@ -120,32 +126,61 @@ def _where(filters: StatFilters, cube: str, grain: str) -> list[ColumnElement[bo
     return conditions
 
 
-def _sums(names: Sequence[str]) -> list[ColumnElement[Any]]:
-    return [func.coalesce(func.sum(getattr(StatRollup, name)), 0) for name in names]
+def sums(names: Sequence[str], since: date | None = None) -> list[ColumnElement[Any]]:
+    """SUM of each counter, or only of the rows from the period `since` on."""
+    if since is None:
+        return [func.coalesce(func.sum(getattr(StatRollup, name)), 0) for name in names]
+    return [
+        func.coalesce(func.sum(case((StatRollup.period >= since, getattr(StatRollup, name)), else_=0)), 0)
+        for name in names
+    ]
 
 
-def _grouped(
-    filters: StatFilters, by: Dimension | None, *, handling: bool = True
-) -> dict[int | None, Totals]:
-    """Totals per value of `by` (or one total under None) for the filters' period."""
+def handling_sums(
+    group: Sequence[ColumnElement[Any]], where: Sequence[ColumnElement[bool]]
+) -> Iterator[tuple[tuple[Any, ...], int, int]]:
+    """Answers per handling time in working days, summed by the database over the rows (read
+    and merged here, the histograms of a long period cost more than the rest of a page):
+    (the group's values, days, answers)."""
+    entry = func.json_each(StatRollup.handling).table_valued("key", "value").alias("entry")
+    days = cast(entry.c.key, Integer)
+    # The value is JSON on PostgreSQL and a number on SQLite: through text, a number on both.
+    answers = func.sum(cast(cast(entry.c.value, Text), Integer))
+    rows = db.session.execute(
+        select(*group, days, answers)
+        .select_from(StatRollup)
+        .join(entry, true())
+        .where(*where, StatRollup.resolved != 0)
+        .group_by(*group, days)
+    )
+    for *key, day, count in rows:
+        yield tuple(key), day, count
+
+
+def _grouped(filters: StatFilters, by: Dimension | None) -> dict[int | None, Totals]:
+    """Totals per value of `by` (or one total under None) for the filters' period: flows summed
+    over the period and positions over everything before its end, in one pass."""
     cube = _cube(filters, by)
-    where = _where(filters, cube, "m")
+    where = where_rollups(filters, cube, "m")
     group = [getattr(StatRollup, _COLUMN[by])] if by else []
-    totals: defaultdict[int | None, Totals] = defaultdict(Totals)
+    active = func.sum(case((StatRollup.period >= filters.first, 1), else_=0))
+    totals: dict[int | None, Totals] = {}
+    rows = db.session.execute(
+        select(*group, active, *sums(FLOWS, filters.first), *sums(POSITIONS))
+        .where(*where, StatRollup.period <= filters.last)
+        .group_by(*group)
+    )
+    for row in rows:
+        key = row[0] if by else None
+        in_period, values = row[len(group)], row[len(group) + 1 :]
+        flows, positions = values[: len(FLOWS)], values[len(FLOWS) :]
+        # Present: whatever had rows in the period, or open work at its end.
+        if in_period or any(positions):
+            totals[key] = Totals.of({**dict(zip(FLOWS, flows, strict=True)), **dict(zip(POSITIONS, positions, strict=True))})
     in_period = [StatRollup.period >= filters.first, StatRollup.period <= filters.last]
-    for row in db.session.execute(select(*group, *_sums(FLOWS)).where(*where, *in_period).group_by(*group)):
-        key = row[0] if by else None
-        totals[key].counts.update(dict(zip(FLOWS, row[len(group):], strict=True)))
-    until_end = StatRollup.period <= filters.last
-    for row in db.session.execute(select(*group, *_sums(POSITIONS)).where(*where, until_end).group_by(*group)):
-        key = row[0] if by else None
-        if any(row[len(group):]) or key in totals:
-            totals[key].counts.update(dict(zip(POSITIONS, row[len(group):], strict=True)))
-    if handling:
-        for row in db.session.execute(select(*group, StatRollup.handling).where(*where, *in_period, StatRollup.resolved != 0)):
-            key = row[0] if by else None
-            totals[key].handling.update({int(days): count for days, count in row[-1].items()})
-    return dict(totals)
+    for values, days, answers in handling_sums(group, [*where, *in_period]):
+        totals.setdefault(values[0] if by else None, Totals()).handling[days] += answers
+    return totals
 
 
 def overall(filters: StatFilters) -> Totals:
@@ -214,30 +249,25 @@ def series(filters: StatFilters, grain: Literal["m", "w"], first: date, last: da
     area (see StatRollup), so a weekly series of one area is refused rather than empty."""
     if grain == "w" and filters.area_id is not None:
         raise ValueError("weekly_series_have_no_area")
-    cube = "dc" if grain == "w" else _cube(filters, None)
-    where = _where(filters, cube, grain)
+    where = where_rollups(filters, _cube(filters, None), grain)
     flows: dict[date, Totals] = defaultdict(Totals)
     rows = db.session.execute(
-        select(StatRollup.period, *_sums(COUNTERS))
+        select(StatRollup.period, *sums(COUNTERS))
         .where(*where, StatRollup.period <= last)
         .group_by(StatRollup.period)
         .order_by(StatRollup.period)
     )
     open_work, overdue = 0, 0
     positions: dict[date, tuple[int, int]] = {}
-    for period, *sums in rows:
-        counts = dict(zip(COUNTERS, sums, strict=True))
+    for period, *values in rows:
+        counts = dict(zip(COUNTERS, values, strict=True))
         open_work += counts["backlog"]
         overdue += counts["overdue"]
         positions[period] = (open_work, overdue)
         if period >= first:
             flows[period].counts.update({name: counts[name] for name in FLOWS})
-    for period, handling in db.session.execute(
-        select(StatRollup.period, StatRollup.handling).where(
-            *where, StatRollup.period >= first, StatRollup.period <= last, StatRollup.resolved != 0
-        )
-    ):
-        flows[period].handling.update({int(days): count for days, count in handling.items()})
+    for (period,), days, answers in handling_sums([StatRollup.period], [*where, StatRollup.period >= first, StatRollup.period <= last]):
+        flows[period].handling[days] += answers
     points = []
     period, position = first, (0, 0)
     earlier = [p for p in positions if p < first]
@@ -270,13 +300,19 @@ class Hotspot:
 def hotspots(filters: StatFilters, by: Literal["area", "category"], limit: int = 5, minimum: int = 3) -> list[Hotspot]:
     """Where received tickets rose most against the same number of months before: the largest
     rises first; a handful of tickets is not a hotspot."""
-    now = _grouped(filters, by, handling=False)
-    before = _grouped(filters.previous(), by, handling=False)
-    spots = [
-        Hotspot(key, totals.counts["received"], before.get(key, Totals()).counts["received"])
-        for key, totals in now.items()
-        if key is not None and totals.counts["received"] >= minimum
+    before = filters.previous()
+    column = getattr(StatRollup, _COLUMN[by])
+    received = [
+        func.sum(case((StatRollup.period >= filters.first, StatRollup.received), else_=0)),
+        func.sum(case((StatRollup.period < filters.first, StatRollup.received), else_=0)),
     ]
+    rows = db.session.execute(
+        select(column, *received)
+        .where(*where_rollups(filters, _cube(filters, by), "m"), StatRollup.period >= before.first,
+               StatRollup.period <= filters.last)
+        .group_by(column)
+    )
+    spots = [Hotspot(key, now, previous) for key, now, previous in rows if now >= minimum]
     rising = [spot for spot in spots if spot.rise > 0]
     rising.sort(key=lambda spot: (-spot.rise, -(spot.rise_rate or float("inf")), spot.key))
     return rising[:limit]
@@ -300,7 +336,7 @@ def data_months() -> tuple[date, date] | None:
     """The first and last months with tickets received."""
     first, last = db.session.execute(
         select(func.min(StatRollup.period), func.max(StatRollup.period)).where(
-            StatRollup.cube == "dc", StatRollup.grain == "m", StatRollup.received != 0
+            *where_rollups(StatFilters(date.min, date.max), "t", "m"), StatRollup.received != 0
         )
     ).one()
     return (first, last) if first else None

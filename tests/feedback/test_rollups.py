@@ -5,6 +5,7 @@ the incremental updates give exactly the tables a full rebuild gives."""
 from __future__ import annotations
 
 import random
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from feedback.extensions import db
-from feedback.models import Area, Category, Department, StatChange, StatRollup, Ticket, TicketStat, User
+from feedback.models import EVERY, Area, Category, Department, StatChange, StatRollup, Ticket, TicketStat, User
 from feedback.services import cooperation, following, handling, rollups, statistics
 from feedback.services.statistics import StatFilters
 from feedback.services.submissions import Submission, submit_ticket
@@ -170,8 +171,44 @@ def tables() -> tuple[dict[tuple[Any, ...], tuple[Any, ...]], dict[int, tuple[An
 
 def assert_incremental_equals_rebuild(horizon: datetime) -> None:
     incremental = tables()
+    assert_every_rows_sum_the_others(incremental[0])
     rollups.rebuild(now=horizon)
     assert tables() == incremental
+
+
+def assert_every_rows_sum_the_others(rollup: dict[tuple[Any, ...], tuple[Any, ...]]) -> None:
+    """Each coarser cube holds the sums of a finer one, and each the sums over every channel and
+    kind (EVERY) beside the rows of each."""
+    names = [*COUNTERS, "handling"]
+    cubes: defaultdict[tuple[str, str], dict[tuple[Any, ...], dict[str, int]]] = defaultdict(dict)
+    for (cube, grain, period, department, category, area, channel, kind), values in rollup.items():
+        row = dict(zip(names, values, strict=True))
+        counts = {name: row[name] for name in COUNTERS if row[name]}
+        counts |= {f"h{days}": n for days, n in row["handling"].items() if n}
+        cubes[(cube, grain)][(period, department, category, area, channel, kind)] = counts
+
+    def summed(source: tuple[str, str], keep: tuple[bool, bool, bool], every: bool) -> dict[tuple[Any, ...], dict[str, int]]:
+        sums: defaultdict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+        for (period, *dims, channel, kind), counts in cubes[source].items():
+            if channel == EVERY:
+                continue
+            kept = tuple(value if keeps else 0 for value, keeps in zip(dims, keep, strict=True))
+            sums[(period, *kept, *((EVERY, EVERY) if every else (channel, kind)))].update(counts)
+        # Positions change by -1 as well as +1: only zeros are dropped.
+        return {key: nonzero for key, counts in sums.items() if (nonzero := {k: v for k, v in counts.items() if v})}
+
+    def rows(cube: tuple[str, str], every: bool) -> dict[tuple[Any, ...], dict[str, int]]:
+        return {key: counts for key, counts in cubes[cube].items() if (key[-1] == EVERY) == every}
+
+    for cube, source, keep in [
+        (("dc", "m"), ("dca", "m"), (True, True, False)),
+        (("a", "m"), ("dca", "m"), (False, False, True)),
+        (("t", "m"), ("dc", "m"), (False, False, False)),
+        (("t", "w"), ("dc", "w"), (False, False, False)),
+    ]:
+        assert rows(cube, False) == summed(source, keep, every=False), cube
+    for cube in [("dca", "m"), ("dc", "m"), ("a", "m"), ("t", "m"), ("dc", "w"), ("t", "w")]:
+        assert rows(cube, True) == summed(cube, (True, True, True), every=True), cube
 
 
 # September 2026. Flows: received T1-T6, T8; accepted T1-T5, T8; rejected T6; answered for good
@@ -337,7 +374,7 @@ def test_a_transfer_moves_the_tickets_cells_and_updates_are_idempotent(app: Flas
         rollups.update(now=local(9, 8, 12))
 
         def held_by() -> set[int]:
-            return set(db.session.scalars(select(StatRollup.department_id).where(StatRollup.cube != "a")))
+            return set(db.session.scalars(select(StatRollup.department_id).where(StatRollup.cube.in_(["dc", "dca"]))))
 
         assert held_by() == {sxd}
         act("transfer", ticket_id, "SCT", local(9, 9))
@@ -405,8 +442,9 @@ def test_the_rebuild_command_prints_its_counts(app: Flask, make_ticket: Callable
     make_ticket(title="Ổ gà thứ hai", now=local(9, 7, 10))
     result = app.test_cli_runner().invoke(args=["statistics", "rebuild"])
     assert result.exit_code == 0, result.output
-    # Both on 7 Sep with the same key: one row in each month cube (dca, dc, a) and one week row.
-    assert "Compiled 4 rows from 2 tickets." in result.output
+    # Both on 7 Sep with the same key: one row in each month cube (dca, dc, a, t) and week cube
+    # (dc, t), and one of every channel and kind in each.
+    assert "Compiled 12 rows from 2 tickets." in result.output
     make_ticket(title="Ổ gà thứ ba", now=local(9, 8))
     result = app.test_cli_runner().invoke(args=["statistics", "update"])
     assert "Recomputed 1 tickets." in result.output
