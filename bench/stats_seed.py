@@ -31,6 +31,7 @@ from feedback.codes import _check_symbol as check_symbol
 from feedback.demo import DEMO_ACCOUNTS
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, Ticket, User
+from feedback.services import rollups
 from feedback.services.calendar import clock_for, working_calendar
 from feedback.services.routing import route_submission
 from feedback.services.submissions import STAFF_CHANNELS
@@ -487,20 +488,10 @@ def numbered(rows: Sequence[Sequence[Any]], first: int) -> list[tuple[Any, ...]]
 
 
 def load(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Bulk insert in the session's transaction, bypassing the ORM: COPY on PostgreSQL."""
-    if not rows:
-        return
-    connection = db.session.connection()
-    raw = connection.connection.driver_connection
-    names = ", ".join(columns)
-    if connection.dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    cursor = raw.cursor()
-    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})",
-                       (tuple(map(_sqlite_value, row)) for row in rows))
+    """Bulk insert in the session's transaction, bypassing the ORM, as the rebuild writes."""
+    if db.engine.dialect.name != "postgresql":
+        rows = [tuple(map(_sqlite_value, row)) for row in rows]
+    rollups.bulk_insert(db.metadata.tables[table], columns, rows)
 
 
 def _sqlite_value(value: Any) -> Any:

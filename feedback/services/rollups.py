@@ -226,7 +226,7 @@ def _rebuild(horizon: datetime, progress: Progress | None) -> RebuildResult:
         for ticket_id, dims, cells in _computed(rows, horizon, workdays):
             cubes.add(dims, cells)
             stats.append((ticket_id, *dims, _json(_stored_cells(cells))))
-        _bulk_insert(TicketStat.__table__, _STAT_COLUMNS, stats)
+        bulk_insert(TicketStat.__table__, _STAT_COLUMNS, stats)
         done += len(rows)
         after = rows[-1].id
         if progress:
@@ -260,11 +260,11 @@ def _insert_rollups(rows: dict[RollupKey, Counter[str]]) -> int:
         values.append((cube, grain, period.isoformat(), *dims, *columns.values(), handling))
     names = (*_KEY_COLUMNS, *COUNTERS, "handling")
     for start in range(0, len(values), REBUILD_BATCH):
-        _bulk_insert(StatRollup.__table__, names, values[start : start + REBUILD_BATCH])
+        bulk_insert(StatRollup.__table__, names, values[start : start + REBUILD_BATCH])
     return len(values)
 
 
-def _bulk_insert(table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def bulk_insert(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Many rows at once, through the driver: COPY on PostgreSQL, executemany on SQLite. A full
     rebuild writes a row per ticket, and SQLAlchemy's per-row parameter processing would cost
     more than computing the rows. Dates come as ISO text and JSON as its text, which is how
