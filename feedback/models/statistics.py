@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Index, String
+from sqlalchemy import JSON, Date, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.extensions import db
@@ -33,16 +33,20 @@ class StatRollup(db.Model):
     channel and kind: the figures most often read (no channel or kind chosen) then come from a
     fraction of the rows. A reader must pick either those rows or the others, never sum both."""
 
-    __table_args__ = (Index("ix_stat_rollup_drill", "cube", "grain", "department_id", "category_id", "period"),)
+    # Readers fix the cube, grain, channel and kind, then some dimensions (0 for those a cube does
+    # not split by), and read a range of periods: the key in that order is their index too.
+    __table_args__ = (
+        PrimaryKeyConstraint("cube", "grain", "channel", "kind", "department_id", "category_id", "area_id", "period"),
+    )
 
-    cube: Mapped[str] = mapped_column(String(3), primary_key=True)
-    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
-    period: Mapped[date] = mapped_column(Date, primary_key=True)
-    department_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    category_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    area_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    cube: Mapped[str] = mapped_column(String(3))
+    grain: Mapped[str] = mapped_column(String(1))
+    period: Mapped[date] = mapped_column(Date)
+    department_id: Mapped[int] = mapped_column(autoincrement=False)
+    category_id: Mapped[int] = mapped_column(autoincrement=False)
+    area_id: Mapped[int] = mapped_column(autoincrement=False)
+    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
 
     received: Mapped[int] = mapped_column(default=0, server_default="0")
     accepted: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -101,14 +101,19 @@ class _Cubes:
         return {key: counts for rows in cubes.values() for key, counts in rows.items()}
 
 
-def _columns(counts: Counter[str]) -> dict[str, Any]:
-    values: dict[str, Any] = {name: counts.get(name, 0) for name in COUNTERS}
-    values["handling"] = {
-        name[len(HANDLING_PREFIX):]: amount
-        for name, amount in sorted(counts.items())
-        if name.startswith(HANDLING_PREFIX) and amount
-    }
+def _columns(counts: Mapping[str, int]) -> dict[str, Any]:
+    values: dict[str, Any] = dict(zip(COUNTERS, _counter_values(counts), strict=True))
+    values["handling"] = _histogram(counts)
     return values
+
+
+def _counter_values(counts: Mapping[str, int]) -> list[int]:
+    get = counts.get
+    return [get(name, 0) for name in COUNTERS]
+
+
+def _histogram(counts: Mapping[str, int]) -> dict[str, int]:
+    return {name[len(HANDLING_PREFIX):]: n for name, n in counts.items() if n and name.startswith(HANDLING_PREFIX)}
 
 
 _KEY_COLUMNS = ("cube", "grain", "period", "department_id", "category_id", "area_id", "channel", "kind")
@@ -253,11 +258,8 @@ def _json(value: Any) -> str:
 def _insert_rollups(rows: dict[RollupKey, Counter[str]]) -> int:
     values = []
     for (cube, grain, period, *dims), counts in rows.items():
-        if not any(counts.values()):
-            continue
-        columns = _columns(counts)
-        handling = _json(columns.pop("handling"))
-        values.append((cube, grain, period.isoformat(), *dims, *columns.values(), handling))
+        if any(counts.values()):
+            values.append((cube, grain, period.isoformat(), *dims, *_counter_values(counts), _json(_histogram(counts))))
     names = (*_KEY_COLUMNS, *COUNTERS, "handling")
     for start in range(0, len(values), REBUILD_BATCH):
         bulk_insert(StatRollup.__table__, names, values[start : start + REBUILD_BATCH])
