@@ -1,5 +1,8 @@
 """Fixtures: one migrated, seeded database per run; every test inside a transaction that is
-rolled back; a fresh Redis (fakeredis, or TEST_REDIS_URL's database, flushed) per test.
+rolled back; a fresh Redis (fakeredis, or TEST_REDIS_URL's database, flushed) per test. And a
+live server as `make run` serves it (its own migrated SQLite database and the embedded
+worker), for the browser tests and the API's client: module scope, each test module has its own
+server and data.
 
 TEST_DATABASE_URL and TEST_REDIS_URL point the suite at real servers (see .ci/run). The
 database named there is wiped at the start of the run.
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,9 +25,11 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from redis import Redis
 from sqlalchemy import select, text
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from app import create_app
+from feedback.background.embedded import EmbeddedWorker
 from feedback.background.queues import EXTENSION_KEY
 from feedback.background.workers import run_jobs
 from feedback.demo import DEMO_PASSWORD, seed_demo
@@ -219,3 +225,35 @@ def english(client: FlaskClient) -> None:
 def admin(login: Callable[..., TestResponse]) -> None:
     """Signed in as the demo administrator."""
     login("admin@example.org")
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The live server's app, for a test that must set up what no page can (a failed message)."""
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-test",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}",
+            "REDIS_URL": None,
+            "EMBEDDED_WORKER_INTERVAL": 0.2,
+        }
+    )
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).parents[1] / "migrations"))
+        seed_demo()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    worker = EmbeddedWorker(live_app)
+    worker.start()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    worker.stop()
