@@ -47,7 +47,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from feedback.views import account, admin, audit, auth, board, dashboard, mailbox, open_data, public, staff, tracking
+    from feedback.views import (
+        account,
+        admin,
+        audit,
+        auth,
+        board,
+        dashboard,
+        mailbox,
+        open311,
+        open_data,
+        public,
+        staff,
+        tracking,
+    )
 
     app.register_blueprint(public.bp)
     app.register_blueprint(tracking.bp)
@@ -56,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(open_data.bp)
+    app.register_blueprint(open311.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)

@@ -1,5 +1,6 @@
 """The database models; import them from here."""
 
+from feedback.models.api import ApiClient, ApiSubmission
 from feedback.models.background import AuditEntry, OutboxMessage
 from feedback.models.notifications import NOTIFICATION_STATUSES, MailboxMessage, Notification
 from feedback.models.org import (
@@ -24,6 +25,8 @@ from feedback.models.types import utcnow
 from feedback.models.users import CITIZEN_ROLE, STAFF_ROLES, User
 
 __all__ = [
+    "ApiClient",
+    "ApiSubmission",
     "AnswerTemplate",
     "AuditEntry",
     "Area",

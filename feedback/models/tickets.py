@@ -76,6 +76,8 @@ class Ticket(db.Model):
     longitude: Mapped[float | None] = mapped_column(Float)
     # Answers to the category's extra fields, by field code.
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A photo's address given by an Open311 client; linked to, never fetched.
+    media_url: Mapped[str] = mapped_column(String(2000), default="", server_default="")
 
     submitter_type: Mapped[str] = mapped_column(String(20), default="citizen")
     submitter_name: Mapped[str] = mapped_column(String(200), default="")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from feedback import codes
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
-from feedback.models import Area, Category, Ticket, User, utcnow
+from feedback.models import ApiSubmission, Area, Category, Ticket, User, utcnow
 from feedback.services.attachments import CleanFile, store_files
 from feedback.services.calendar import clock_for
 from feedback.services.errors import NotFoundError
@@ -51,6 +51,9 @@ class Submission:
     language: str = "vi"
     channel: str = "web"
     files: tuple[CleanFile, ...] = ()
+    media_url: str = ""
+    # The Open311 client filing it: the ticket is recorded as that client's, with a token.
+    api_client_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
         latitude=submission.latitude,
         longitude=submission.longitude,
         attributes=submission.attributes,
+        media_url=submission.media_url,
         title=submission.title,
         description=submission.description,
         submitter_type=submission.submitter_type,
@@ -130,6 +134,8 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
         },
     )
     store_files(ticket, list(submission.files), event)
+    if submission.api_client_id is not None:
+        db.session.add(ApiSubmission(token=codes.new_secret(), ticket=ticket, client_id=submission.api_client_id))
     commit_and_relay()
     return Receipt(ticket, secret)
 

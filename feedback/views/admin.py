@@ -269,5 +269,6 @@ def try_it() -> tuple[str, int] | str:
     return (page, 422) if form.errors else page
 
 
+from feedback.views import admin_api as _admin_api  # noqa: E402,F401
 from feedback.views import admin_jobs as _admin_jobs  # noqa: E402,F401
 from feedback.views import admin_org as _admin_org  # noqa: E402,F401

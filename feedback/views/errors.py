@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from feedback.services.errors import AccessDenied, NotFoundError
+from feedback.views import open311
 
 
 def init_app(app: Flask) -> None:
@@ -24,7 +25,9 @@ def init_app(app: Flask) -> None:
         return _page(400, _("The form had expired. Go back, reload the page and send it again.")), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str, int] | Response:
+        if open311.is_api_request():
+            return open311.http_error(error)
         return _page(error.code or 500), error.code or 500
 
 
