@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -148,8 +149,10 @@ def current_language() -> str:
 
 
 def localized(obj: Any, field: str) -> str:
-    """obj.<field>_en in English, obj.<field>_vi otherwise."""
-    return str(getattr(obj, f"{field}_{'en' if current_language() == 'en' else 'vi'}"))
+    """obj.<field>_en in English, obj.<field>_vi otherwise; for a mapping (a subject's extra
+    field, or one of its values), obj["<field>_en"] or obj["<field>_vi"]."""
+    name = f"{field}_{'en' if current_language() == 'en' else 'vi'}"
+    return str(obj.get(name, "") if isinstance(obj, Mapping) else getattr(obj, name))
 
 
 def format_moment(value: datetime | None) -> str:
@@ -163,15 +166,14 @@ def format_rate(value: float | None) -> str:
 
 def extra_field_rows(category: Any, attributes: dict[str, Any]) -> list[tuple[str, str]]:
     """A ticket's answers to its category's extra fields, as (label, value) in the current language."""
-    english = current_language() == "en"
     rows = []
     for spec in category.extra_fields or []:
         value = attributes.get(spec["code"])
         if value in (None, "", []):
             continue
-        names = {v["key"]: v["name_en" if english else "name_vi"] for v in spec.get("values", [])}
+        names = {v["key"]: localized(v, "name") for v in spec.get("values", [])}
         items = value if isinstance(value, list) else [value]
-        rows.append((spec["label_en" if english else "label_vi"], ", ".join(names.get(str(i), str(i)) for i in items)))
+        rows.append((localized(spec, "label"), ", ".join(names.get(str(i), str(i)) for i in items)))
     return rows
 
 

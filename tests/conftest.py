@@ -42,6 +42,12 @@ from workflows import replay_case
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def migrate_and_seed() -> None:
+    upgrade(directory=str(Path(__file__).parents[1] / "migrations"))
+    seed_demo()
+    db.session.remove()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     database_url = os.environ.get("TEST_DATABASE_URL") or (
@@ -63,9 +69,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
-        upgrade(directory=str(Path(__file__).parents[1] / "migrations"))
-        seed_demo()
-        db.session.remove()
+        migrate_and_seed()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -239,9 +243,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         }
     )
     with app.app_context():
-        upgrade(directory=str(Path(__file__).parents[1] / "migrations"))
-        seed_demo()
-        db.session.remove()
+        migrate_and_seed()
     yield app
     with app.app_context():
         db.engine.dispose()

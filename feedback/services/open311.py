@@ -16,10 +16,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
+from feedback.codes import normalize_code
 from feedback.extensions import db
-from feedback.i18n import STATUS_LABELS, current_language, localized
+from feedback.i18n import STATUS_LABELS, localized
 from feedback.models import ApiClient, ApiSubmission, Category, Ticket, TicketEvent, utcnow
 from feedback.services.board import is_published
 from workflows import OPEN, TIMEZONE, Status
@@ -73,11 +75,6 @@ def category_for(code: str) -> Category:
     return category
 
 
-def spec_label(spec: Mapping[str, Any], field: str) -> str:
-    """An extra field's (or its value's) label or name in the current language."""
-    return str(spec.get(f"{field}_{'en' if current_language() == 'en' else 'vi'}", ""))
-
-
 def service_definition(code: str) -> dict[str, Any]:
     category = category_for(code)
     return {
@@ -90,8 +87,8 @@ def service_definition(code: str) -> dict[str, Any]:
                 "required": bool(spec.get("required")),
                 "datatype_description": "",
                 "order": order,
-                "description": spec_label(spec, "label"),
-                "values": [{"key": value["key"], "name": spec_label(value, "name")} for value in spec.get("values", [])],
+                "description": localized(spec, "label"),
+                "values": [{"key": value["key"], "name": localized(value, "name")} for value in spec.get("values", [])],
             }
             for order, spec in enumerate(category.extra_fields or [], start=1)
         ],
@@ -134,7 +131,9 @@ class RequestQuery:
 def parse_query(values: Mapping[str, str], now: datetime | None = None) -> RequestQuery:
     """GET requests' filters, checked; the standard's 90 days when no dates are given."""
     now = now or utcnow()
-    codes = _listed(values.get("service_request_id"))
+    # Codes as people type them: any case, with or without the dashes; a code that cannot be
+    # one matches nothing.
+    codes = tuple(normalize_code(code) or code for code in _listed(values.get("service_request_id")))
     start = datetime_param(values["start_date"], "start_date") if values.get("start_date") else None
     end = datetime_param(values["end_date"], "end_date") if values.get("end_date") else None
     if start and end and end < start:
@@ -197,14 +196,19 @@ def find_requests(query: RequestQuery, client: ApiClient | None = None) -> Reque
             conditions.append(Ticket.status.in_(open_values) if "open" in query.statuses else Ticket.status.not_in(open_values))
     total = db.session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
     tickets = list(db.session.scalars(
-        select(Ticket).where(*conditions).order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
+        select(Ticket).where(*conditions)
+        .options(selectinload(Ticket.category), selectinload(Ticket.department), selectinload(Ticket.area))
+        .order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
         .limit(query.page_size).offset((query.page - 1) * query.page_size)
     ))
     return RequestPage(_records(tickets), total, query.page * query.page_size < total)
 
 
 def get_request(code: str, client: ApiClient | None = None) -> dict[str, Any]:
-    ticket = db.session.scalars(select(Ticket).where(Ticket.code == code, _visible(client))).one_or_none()
+    canonical = normalize_code(code)
+    ticket = None
+    if canonical is not None:
+        ticket = db.session.scalars(select(Ticket).where(Ticket.code == canonical, _visible(client))).one_or_none()
     if ticket is None:
         raise ApiError(404, _("There is no request %(code)s, or it is not public.", code=code))
     return _records([ticket])[0]

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import ApiClient, ApiSubmission, Area, Category, utcnow
-from feedback.services.open311 import ApiError, category_for, datetime_param, spec_label
+from feedback.i18n import localized
+from feedback.services.open311 import ApiError, category_for, datetime_param
 from feedback.services.submissions import DuplicateSubmission, Submission, submit_ticket
 from feedback.text import fold
 from workflows import TIMEZONE
@@ -181,7 +182,7 @@ def _attribute_values(category: Category, given: Mapping[str, list[str]]) -> dic
         chosen = [value.strip() for value in given.get(code, []) if value.strip()]
         if not chosen:
             if spec.get("required"):
-                raise ApiError(400, _("Give attribute[%(code)s]: %(label)s.", code=code, label=spec_label(spec, "label")))
+                raise ApiError(400, _("Give attribute[%(code)s]: %(label)s.", code=code, label=localized(spec, "label")))
             continue
         keys = {value["key"] for value in spec.get("values", [])}
         datatype = spec["datatype"]

@@ -177,8 +177,8 @@ def _grouped(filters: StatFilters, by: Dimension | None) -> dict[int | None, Tot
         # Present: whatever had rows in the period, or open work at its end.
         if in_period or any(positions):
             totals[key] = Totals.of({**dict(zip(FLOWS, flows, strict=True)), **dict(zip(POSITIONS, positions, strict=True))})
-    in_period = [StatRollup.period >= filters.first, StatRollup.period <= filters.last]
-    for values, days, answers in handling_sums(group, [*where, *in_period]):
+    period = [StatRollup.period >= filters.first, StatRollup.period <= filters.last]
+    for values, days, answers in handling_sums(group, [*where, *period]):
         totals.setdefault(values[0] if by else None, Totals()).handling[days] += answers
     return totals
 
@@ -266,7 +266,8 @@ def series(filters: StatFilters, grain: Literal["m", "w"], first: date, last: da
         positions[period] = (open_work, overdue)
         if period >= first:
             flows[period].counts.update({name: counts[name] for name in FLOWS})
-    for (period,), days, answers in handling_sums([StatRollup.period], [*where, StatRollup.period >= first, StatRollup.period <= last]):
+    in_range = [StatRollup.period >= first, StatRollup.period <= last]
+    for (period,), days, answers in handling_sums([StatRollup.period], [*where, *in_range]):
         flows[period].handling[days] += answers
     points = []
     period, position = first, (0, 0)
@@ -302,17 +303,14 @@ def hotspots(filters: StatFilters, by: Literal["area", "category"], limit: int =
     rises first; a handful of tickets is not a hotspot."""
     before = filters.previous()
     column = getattr(StatRollup, _COLUMN[by])
-    received = [
-        func.sum(case((StatRollup.period >= filters.first, StatRollup.received), else_=0)),
-        func.sum(case((StatRollup.period < filters.first, StatRollup.received), else_=0)),
-    ]
     rows = db.session.execute(
-        select(column, *received)
+        select(column, *sums(["received"], filters.first), *sums(["received"]))
         .where(*where_rollups(filters, _cube(filters, by), "m"), StatRollup.period >= before.first,
                StatRollup.period <= filters.last)
         .group_by(column)
     )
-    spots = [Hotspot(key, now, previous) for key, now, previous in rows if now >= minimum]
+    # Both periods in one pass: what came before is the whole less the period's own.
+    spots = [Hotspot(key, now, both - now) for key, now, both in rows if now >= minimum]
     rising = [spot for spot in spots if spot.rise > 0]
     rising.sort(key=lambda spot: (-spot.rise, -(spot.rise_rate or float("inf")), spot.key))
     return rising[:limit]

@@ -135,7 +135,7 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
     )
     store_files(ticket, list(submission.files), event)
     if submission.api_client_id is not None:
-        db.session.add(ApiSubmission(token=codes.new_secret(), ticket=ticket, client_id=submission.api_client_id))
+        db.session.add(ApiSubmission(token=codes.new_secret(), ticket=ticket, client_id=submission.api_client_id, created_at=now))
     commit_and_relay()
     return Receipt(ticket, secret)
 

@@ -135,14 +135,13 @@ FMT = "<any(json, xml):fmt>"
 @bp.get(f"/discovery.{FMT}")
 @_api
 def discovery(fmt: str) -> Response:
-    root = url_for("open311.discovery", fmt=fmt, _external=True).rsplit("/", 1)[0]
     return _respond("discovery", {
         "changeset": "2026-12-07T00:00:00+07:00",
         "contact": _("The province's public service desk, through the feedback pages of this site."),
         "key_service": _("Administrators give API keys to the apps and systems that file requests."),
         "endpoints": [{
             "specification": "http://wiki.open311.org/GeoReport_v2",
-            "url": root,
+            "url": _base_url(),
             "changeset": "2026-12-07T00:00:00+07:00",
             "type": "production",
             "formats": ["application/json", "text/xml"],
@@ -207,8 +206,12 @@ def token(token: str, fmt: str) -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return Response(json.dumps(openapi_document(url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0])),
-                    content_type=FORMATS["json"])
+    return Response(json.dumps(openapi_document(_base_url())), content_type=FORMATS["json"])
+
+
+def _base_url() -> str:
+    """The API's address as the client reached it: https://host/open311/v2."""
+    return url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0]
 
 
 def is_api_request() -> bool:

@@ -154,6 +154,10 @@ def test_requests_through_the_client(published: Published, fmt: str) -> None:
 
     one = client.get_service_request(published.answered)
     assert one["service_request_id"] == published.answered and one["status"] == "closed"
+    # Codes as people type them: lower case, without the dashes.
+    typed = published.answered.lower().replace("-", "")
+    assert client.get_service_request(typed)["service_request_id"] == published.answered
+    assert [r["service_request_id"] for r in _list(client.get_service_requests(service_request_id=typed))] == [published.answered]
     for hidden in (published.private, published.waiting, "ZZZZ-ZZZZ-Z"):
         with pytest.raises(requests.HTTPError) as refused:
             client.get_service_request(hidden)
