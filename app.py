@@ -11,6 +11,26 @@ from typing import Any
 from flask import Flask
 
 from config import load_settings
+from feedback import cli, i18n
+from feedback.background import queues
+from feedback.database import init_database
+from feedback.extensions import csrf, db, limiter, login_manager, migrate
+from feedback.views import (
+    account,
+    admin,
+    audit,
+    auth,
+    board,
+    dashboard,
+    errors,
+    mailbox,
+    open311,
+    open_data,
+    public,
+    staff,
+    tracking,
+)
+from feedback.views.auth import init_login
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,12 +50,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from feedback import i18n
-    from feedback.background import queues
-    from feedback.database import init_database
-    from feedback.extensions import csrf, db, limiter, login_manager, migrate
-    from feedback.views.auth import init_login
-
     init_database(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
@@ -47,21 +61,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from feedback.views import (
-        account,
-        admin,
-        audit,
-        auth,
-        board,
-        dashboard,
-        mailbox,
-        open311,
-        open_data,
-        public,
-        staff,
-        tracking,
-    )
-
     app.register_blueprint(public.bp)
     app.register_blueprint(tracking.bp)
     app.register_blueprint(auth.bp)
@@ -78,12 +77,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from feedback.views import errors
-
     errors.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
-    from feedback import cli
-
     cli.init_app(app)

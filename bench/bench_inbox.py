@@ -34,7 +34,7 @@ from feedback.codes import new_code  # noqa: E402
 from feedback.demo import seed_demo  # noqa: E402
 from feedback.extensions import db  # noqa: E402
 from feedback.models import Area, Category, Department, Ticket, User, utcnow  # noqa: E402
-from feedback.services.inbox import InboxQuery, inbox_page  # noqa: E402
+from feedback.services.handling.inbox import InboxQuery, inbox_page  # noqa: E402
 from feedback.text import fold  # noqa: E402
 from workflows import Role  # noqa: E402
 

@@ -36,9 +36,9 @@ from feedback.demo import seed_demo  # noqa: E402
 from feedback.extensions import db  # noqa: E402
 from feedback.models import StatChange, StatRollup, StatState, Ticket, TicketEvent, TicketStat, utcnow  # noqa: E402
 from feedback.services import rollups  # noqa: E402
-from feedback.services.calendar import working_calendar  # noqa: E402
-from feedback.services.statistics import StatFilters, data_months, overall  # noqa: E402
-from feedback.services.events import case_of, recorded_events  # noqa: E402
+from feedback.services.deadlines.calendar import working_calendar  # noqa: E402
+from feedback.services.statistics.reading import StatFilters, data_months, overall  # noqa: E402
+from feedback.services.handling.events import case_of, recorded_events  # noqa: E402
 from workflows import replay_case  # noqa: E402
 
 SCRATCH = Path("/tmp/bench")

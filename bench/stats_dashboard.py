@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, User, utcnow
-from feedback.services import statistics as stats
-from feedback.services.statistics import StatFilters, add_months, month_start
+from feedback.services.statistics import reading as stats
+from feedback.services.statistics.reading import StatFilters, add_months, month_start
 from workflows import local_date
 
 FILTERS = {"": {}, "hotline": {"channel": "hotline"}, "recommendation": {"kind": "recommendation"},

@@ -31,10 +31,10 @@ from feedback.codes import _check_symbol as check_symbol
 from feedback.demo import DEMO_ACCOUNTS
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, Ticket, User
-from feedback.services import rollups
-from feedback.services.calendar import clock_for, working_calendar
-from feedback.services.routing import route_submission
-from feedback.services.submissions import STAFF_CHANNELS
+from feedback.services.statistics import rollups
+from feedback.services.deadlines.calendar import clock_for, working_calendar
+from feedback.services.intake.routing import route_submission
+from feedback.services.intake.rules import STAFF_CHANNELS
 from feedback.text import fingerprint, fold
 from workflows import Action, Case, Clock, Role, WorkingCalendar, case, changes
 from workflows.ladder import ESCALATION_OF, ladder

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import Ticket, TicketEvent, User, utcnow
-from feedback.services.cooperation import transfer_ticket
-from feedback.services.following import provide_information, rate_ticket
-from feedback.services.handling import (
+from feedback.services.handling.cooperation import transfer_ticket
+from feedback.services.submitters.responses import provide_information, rate_ticket
+from feedback.services.handling.actions import (
     accept_ticket,
     add_note,
     extend_deadline,

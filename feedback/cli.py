@@ -18,9 +18,9 @@ from feedback.background.workers import AppWorker, make_worker
 from feedback.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, is_seeded, seed_demo, seed_sample_tickets
 from feedback.extensions import db
 from feedback.models import STAFF_ROLES, Department, Ticket, User, utcnow
-from feedback.services.accounts import create_user
-from feedback.services.organisation import Invalid, import_areas
-from feedback.services.staff_accounts import (
+from feedback.services.organisation.structure import Invalid, import_areas
+from feedback.services.accounts.staff import (
+    create_user,
     MIN_PASSWORD_LENGTH,
     UserFilters,
     deactivate_user,
@@ -28,10 +28,10 @@ from feedback.services.staff_accounts import (
     set_user_password,
     staff_users,
 )
-from feedback.services.security import clock, find_account
+from feedback.services.accounts.security import clock, find_account
 from feedback.jobs import update_statistics
-from feedback.services import rollups
-from feedback.services.stat_rebuild import RebuildBusy, run_rebuild
+from feedback.services.statistics import rollups
+from feedback.services.statistics.rebuild import RebuildBusy, run_rebuild
 from workflows import Role
 
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import AnswerTemplate, Area, Category, Department, RoutingRule, Ticket, User, utcnow
-from feedback.services.following import rate_ticket
-from feedback.services.handling import accept_ticket, resolve_ticket
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.submitters.responses import rate_ticket
+from feedback.services.handling.actions import accept_ticket, resolve_ticket
+from feedback.services.intake.submissions import Submission, submit_ticket
 from workflows import Role
 
 DATA = Path(__file__).parent / "data"

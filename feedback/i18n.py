@@ -11,6 +11,7 @@ from flask_babel import format_datetime, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 
 from feedback.extensions import babel
+from workflows import MAX_TRANSFERS, Refusal
 
 STATUS_LABELS = {
     "submitted": _l("Submitted"),
@@ -45,6 +46,35 @@ ACTION_LABELS = {
     "submit_answer": _l("Answer sent for approval"),
     "approve_answer": _l("Answer approved"),
     "return_answer": _l("Answer sent back"),
+}
+# Each refusal's message may use %(status)s (the ticket's status), %(transfers)d (the transfers a
+# department may make) and %(max_days)d (the longest extension of the ticket's policy).
+REFUSAL_MESSAGES = {
+    Refusal.TERMINAL_STATUS: _l("This ticket is finished (closed or not taken up): nothing more can be done to it."),
+    Refusal.NOT_A_TRANSITION: _l("That action is not possible for this ticket."),
+    Refusal.INVALID_SOURCE: _l("That action is not possible while the ticket is “%(status)s”."),
+    Refusal.ROLE_NOT_ALLOWED: _l("Your role does not allow that action on this ticket."),
+    Refusal.REASON_REQUIRED: _l("Give a reason."),
+    Refusal.TRANSFER_LIMIT: _l("This ticket has been transferred %(transfers)d times already: only a leader can move it "
+                               "again. Ask a leader to decide."),
+    Refusal.SAME_DEPARTMENT: _l("The ticket is already with that department."),
+    Refusal.TRANSFERS_LEFT: _l("The ticket can still be transferred: a leader decides only after %(transfers)d "
+                               "transfers."),
+    Refusal.DECISION_ALREADY_REQUESTED: _l("A leader has already been asked to decide."),
+    Refusal.ALREADY_EXTENDED: _l("The deadline has already been extended once; it cannot be extended again."),
+    Refusal.EXTENSION_OUT_OF_RANGE: _l("Extend by 1 to %(max_days)d working days."),
+    Refusal.NO_DEADLINE: _l("The ticket has no deadline to extend yet: accept it first."),
+    Refusal.REOPEN_LIMIT: _l("This submission has been reopened once already; it cannot be reopened again."),
+    Refusal.OFFICERS_ASSIGN_THEMSELVES: _l("Officers can only take a ticket themselves; the head assigns it to others."),
+    Refusal.ALREADY_ASSIGNED: _l("The ticket is already assigned to that person."),
+    Refusal.NO_DRAFT: _l("Save the answer as a draft first."),
+    Refusal.NOTHING_TO_APPROVE: _l("No answer is awaiting approval."),
+    Refusal.APPROVAL_REQUIRED: _l("The head must approve the answer before it is published: send it for approval."),
+    Refusal.ANSWER_DIFFERS_FROM_APPROVED: _l("This text differs from the approved answer: publish the approved text, "
+                                             "or send the changed answer for approval again."),
+    Refusal.APPROVAL_NOT_NEEDED: _l("Your answer needs no approval: publish it directly."),
+    Refusal.NOT_A_RECORD: _l("That action cannot be recorded on its own."),
+    Refusal.ALREADY_ESCALATED: _l("The ticket has already been escalated that far."),
 }
 ESCALATION_LABELS = {"head": _l("Escalated to the department head"), "leader": _l("Escalated to the leader")}
 RUNG_LABELS = {
@@ -130,6 +160,11 @@ INDICATOR_LABELS = {
     "reopen_rate": (_l("Reopen rate"), _l("Answers reopened by a dissatisfied submitter ÷ first answers.")),
     "transfers_per_ticket": (_l("Transfers per ticket"), _l("Transfers between departments ÷ received.")),
 }
+
+
+def refusal_message(refusal: Refusal, *, status: str, max_extension_days: int) -> str:
+    values = {"status": STATUS_LABELS[status], "transfers": MAX_TRANSFERS, "max_days": max_extension_days}
+    return str(REFUSAL_MESSAGES[refusal]) % values
 
 
 def select_locale() -> str:

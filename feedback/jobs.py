@@ -1,13 +1,18 @@
 """Background jobs: module-level functions taking ids or nothing, idempotent, run by RQ workers
-inside an app context (see background/workers.py). Each delegates to a service."""
+inside an app context (see background/workers.py). Each delegates to a service. Services ask
+for them through the outbox by the references in background/registry.py."""
 
 from __future__ import annotations
 
-from feedback.background import outbox
+from feedback.background import outbox, registry
 from feedback.background.queues import on_queue, single_run
-from feedback.services import delivery, escalation, followups, rollups, stat_rebuild
+from feedback.background.registry import fulfils
+from feedback.services.deadlines import automatic, escalation
+from feedback.services.notifications import delivery
+from feedback.services.statistics import rebuild, rollups
 
 
+@fulfils(registry.UPDATE_STATISTICS)
 @on_queue("statistics")
 @single_run("statistics")
 def update_statistics() -> int:
@@ -16,11 +21,12 @@ def update_statistics() -> int:
     return rollups.update()
 
 
+@fulfils(registry.REBUILD_STATISTICS)
 @on_queue("statistics")
 def rebuild_statistics() -> int:
     """Compile the statistics again from every ticket (an administrator asked for it), waiting
     for a running update to finish; returns how many tickets were read."""
-    return stat_rebuild.run_rebuild().tickets
+    return rebuild.run_rebuild().tickets
 
 
 @on_queue("notifications")
@@ -29,6 +35,7 @@ def sweep_outbox() -> int:
     return outbox.relay()
 
 
+@fulfils(registry.DELIVER_NOTIFICATIONS)
 @on_queue("notifications")
 def deliver_notifications(notification_ids: list[int]) -> int:
     """Send these messages if they are still pending; returns how many went out."""
@@ -47,12 +54,12 @@ def sweep_notifications() -> int:
 def sweep_deadlines() -> dict[str, int]:
     """Walk every deadline: escalate, remind, post owed progress updates, remind to rate,
     close unrated answers, write the heads' digests. Returns what each part did."""
-    reminded, closed = followups.remind_and_close_unrated()
+    reminded, closed = automatic.remind_and_close_unrated()
     return {
         "escalated": escalation.escalate_late_tickets(),
         "reminders": escalation.send_reminders(),
-        "progress_updates": followups.post_owed_progress_updates(),
+        "progress_updates": automatic.post_owed_progress_updates(),
         "rating_reminders": reminded,
         "closed": closed,
-        "digests": followups.send_digests(),
+        "digests": automatic.send_digests(),
     }

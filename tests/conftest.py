@@ -35,8 +35,8 @@ from feedback.background.workers import run_jobs
 from feedback.demo import DEMO_PASSWORD, seed_demo
 from feedback.extensions import db
 from feedback.models import Area, Category, Ticket
-from feedback.services.events import case_of, recorded_events
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.handling.events import case_of, recorded_events
+from feedback.services.intake.submissions import Submission, submit_ticket
 from workflows import replay_case
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -29,8 +29,10 @@ from .states import (
     EventFact,
     IllegalTransition,
     ReasonRequired,
+    Refusal,
     Role,
     Status,
+    allowed_actions,
     replay,
     transition,
 )
@@ -111,11 +113,26 @@ class StepRefused(IllegalTransition):
     transfer by a head): `code` says which rule stopped it."""
 
 
+def needs_approval(role: Role, approval_required: bool) -> bool:
+    """Whether this role's answer must be approved before it is published, in a department
+    whose head approves answers (`approval_required`)."""
+    return approval_required and role not in APPROVERS
+
+
+def actions_offered(status: Status, role: Role) -> frozenset[Action]:
+    """What a role may do to a ticket in this status, each as one step: asking the submitter
+    from "accepted" or "reopened" starts the work first, which the same roles may do."""
+    actions = set(allowed_actions(status, role))
+    if Action.START in actions:
+        actions.add(Action.REQUEST_INFO)
+    return frozenset(actions)
+
+
 def _check(case: Case, action: Action, role: Role, reason: str | None = None) -> Status:
     return transition(case.status, action, role, reason=reason)
 
 
-def _refuse(code: str, case: Case, action: Action, role: Role) -> StepRefused:
+def _refuse(code: Refusal, case: Case, action: Action, role: Role) -> StepRefused:
     return StepRefused(code, case.status, action, role)
 
 
@@ -175,8 +192,8 @@ def resolve(case: Case, role: Role, now: datetime, approval_required: bool = Fal
     """Publish the answer. Where the department's head approves answers, an officer's answer
     must have been approved; a head (or above) resolving approves it by doing so."""
     status = _check(case, Action.RESOLVE, role)
-    if approval_required and role not in APPROVERS and case.answer_state != AnswerState.APPROVED:
-        raise _refuse("approval_required", case, Action.RESOLVE, role)
+    if needs_approval(role, approval_required) and case.answer_state != AnswerState.APPROVED:
+        raise _refuse(Refusal.APPROVAL_REQUIRED, case, Action.RESOLVE, role)
     return dataclasses.replace(case, status=status, resolved_at=now, answer_state=AnswerState.NONE)
 
 
@@ -185,9 +202,9 @@ def assign(case: Case, role: Role, assignee: int | None, actor_id: int) -> Case:
     an officer may only take it themselves."""
     status = _check(case, Action.ASSIGN, role)
     if role == Role.DEPARTMENT_OFFICER and assignee != actor_id:
-        raise _refuse("officers_assign_themselves", case, Action.ASSIGN, role)
+        raise _refuse(Refusal.OFFICERS_ASSIGN_THEMSELVES, case, Action.ASSIGN, role)
     if assignee == case.assignee:
-        raise _refuse("already_assigned", case, Action.ASSIGN, role)
+        raise _refuse(Refusal.ALREADY_ASSIGNED, case, Action.ASSIGN, role)
     return dataclasses.replace(case, status=status, assignee=assignee)
 
 
@@ -199,21 +216,21 @@ def draft_answer(case: Case, role: Role) -> Case:
 def submit_answer(case: Case, role: Role) -> Case:
     status = _check(case, Action.SUBMIT_ANSWER, role)
     if case.answer_state != AnswerState.DRAFT:
-        raise _refuse("no_draft", case, Action.SUBMIT_ANSWER, role)
+        raise _refuse(Refusal.NO_DRAFT, case, Action.SUBMIT_ANSWER, role)
     return dataclasses.replace(case, status=status, answer_state=AnswerState.AWAITING_APPROVAL)
 
 
 def approve_answer(case: Case, role: Role) -> Case:
     status = _check(case, Action.APPROVE_ANSWER, role)
     if case.answer_state != AnswerState.AWAITING_APPROVAL:
-        raise _refuse("nothing_to_approve", case, Action.APPROVE_ANSWER, role)
+        raise _refuse(Refusal.NOTHING_TO_APPROVE, case, Action.APPROVE_ANSWER, role)
     return dataclasses.replace(case, status=status, answer_state=AnswerState.APPROVED)
 
 
 def return_answer(case: Case, role: Role, reason: str) -> Case:
     status = _check(case, Action.RETURN_ANSWER, role, reason)
     if case.answer_state != AnswerState.AWAITING_APPROVAL:
-        raise _refuse("nothing_to_approve", case, Action.RETURN_ANSWER, role)
+        raise _refuse(Refusal.NOTHING_TO_APPROVE, case, Action.RETURN_ANSWER, role)
     return dataclasses.replace(case, status=status, answer_state=AnswerState.DRAFT)
 
 
@@ -233,7 +250,7 @@ def reopen(case: Case, now: datetime, reason: str, clock: Clock) -> Case:
     """Not satisfied: back to the department with a full new resolve period."""
     status = _check(case, Action.REOPEN, Role.SUBMITTER, reason)
     if not may_reopen(case):
-        raise _refuse("reopen_limit", case, Action.REOPEN, Role.SUBMITTER)
+        raise _refuse(Refusal.REOPEN_LIMIT, case, Action.REOPEN, Role.SUBMITTER)
     # A new round with a full period: its own extension, and progress updates owed from now.
     return dataclasses.replace(
         case,
@@ -257,9 +274,9 @@ def transfer(case: Case, role: Role, department: str, reason: str) -> Case:
     leader's transfer is the decision a department may have asked for."""
     status = _check(case, Action.TRANSFER, role, reason)
     if department == case.department:
-        raise _refuse("same_department", case, Action.TRANSFER, role)
+        raise _refuse(Refusal.SAME_DEPARTMENT, case, Action.TRANSFER, role)
     if not may_transfer(case, role):
-        raise _refuse("transfer_limit", case, Action.TRANSFER, role)
+        raise _refuse(Refusal.TRANSFER_LIMIT, case, Action.TRANSFER, role)
     return dataclasses.replace(
         case,
         status=status,
@@ -278,9 +295,9 @@ def request_decision(case: Case, role: Role, reason: str) -> Case:
     if not reason.strip():
         raise ReasonRequired(case.status, Action.ESCALATE, role)
     if case.transfers < MAX_TRANSFERS:
-        raise _refuse("transfers_left", case, Action.ESCALATE, role)
+        raise _refuse(Refusal.TRANSFERS_LEFT, case, Action.ESCALATE, role)
     if case.decision_requested:
-        raise _refuse("decision_already_requested", case, Action.ESCALATE, role)
+        raise _refuse(Refusal.DECISION_ALREADY_REQUESTED, case, Action.ESCALATE, role)
     return dataclasses.replace(case, status=status, decision_requested=True)
 
 
@@ -291,11 +308,11 @@ def extend(
     the policy's working days. Given `now`, a new deadline still past keeps the escalation."""
     status = _check(case, Action.EXTEND, role, reason)
     if case.extension_days:
-        raise _refuse("already_extended", case, Action.EXTEND, role)
+        raise _refuse(Refusal.ALREADY_EXTENDED, case, Action.EXTEND, role)
     if not 1 <= days <= clock.policy.max_extension_days:
-        raise _refuse("extension_out_of_range", case, Action.EXTEND, role)
+        raise _refuse(Refusal.EXTENSION_OUT_OF_RANGE, case, Action.EXTEND, role)
     if case.resolve_due is None:
-        raise _refuse("no_deadline", case, Action.EXTEND, role)
+        raise _refuse(Refusal.NO_DEADLINE, case, Action.EXTEND, role)
     due = clock.calendar.add_working_days(case.resolve_due, days)
     return dataclasses.replace(
         case,
@@ -321,14 +338,14 @@ def record(case: Case, action: Action, role: Role, reason: str) -> Case:
     """A step that only leaves a trace: an internal note, asking another department to
     contribute, or its answer."""
     if action not in (Action.REQUEST_CONTRIBUTION, Action.CONTRIBUTE, Action.NOTE):
-        raise _refuse("not_a_record", case, action, role)
+        raise _refuse(Refusal.NOT_A_RECORD, case, action, role)
     return dataclasses.replace(case, status=_check(case, action, role, reason))
 
 
 def escalate(case: Case, role: Role, level: Escalation) -> Case:
     status = _check(case, Action.ESCALATE, role)
     if _ESCALATION_RANK[level] <= _ESCALATION_RANK[case.escalation]:
-        raise _refuse("already_escalated", case, Action.ESCALATE, role)
+        raise _refuse(Refusal.ALREADY_ESCALATED, case, Action.ESCALATE, role)
     return dataclasses.replace(case, status=status, escalation=level)
 
 

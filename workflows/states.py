@@ -158,10 +158,38 @@ TRANSITIONS: dict[Action, Transition] = dict(
 )
 
 
+class Refusal(StrEnum):
+    """Why the engine refused a step. The values are stable codes: the web layer gives each a
+    message in the user's language (feedback/i18n.py), and tests check that every one has."""
+
+    # The transition table's own checks.
+    TERMINAL_STATUS = "terminal_status"
+    NOT_A_TRANSITION = "not_a_transition"
+    INVALID_SOURCE = "invalid_source"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
+    REASON_REQUIRED = "reason_required"
+    # Rules of a ticket's history (StepRefused).
+    TRANSFER_LIMIT = "transfer_limit"
+    SAME_DEPARTMENT = "same_department"
+    TRANSFERS_LEFT = "transfers_left"
+    DECISION_ALREADY_REQUESTED = "decision_already_requested"
+    ALREADY_EXTENDED = "already_extended"
+    EXTENSION_OUT_OF_RANGE = "extension_out_of_range"
+    NO_DEADLINE = "no_deadline"
+    REOPEN_LIMIT = "reopen_limit"
+    OFFICERS_ASSIGN_THEMSELVES = "officers_assign_themselves"
+    ALREADY_ASSIGNED = "already_assigned"
+    NO_DRAFT = "no_draft"
+    NOTHING_TO_APPROVE = "nothing_to_approve"
+    APPROVAL_REQUIRED = "approval_required"
+    ANSWER_DIFFERS_FROM_APPROVED = "answer_differs_from_approved"
+    APPROVAL_NOT_NEEDED = "approval_not_needed"
+    NOT_A_RECORD = "not_a_record"
+    ALREADY_ESCALATED = "already_escalated"
+
+
 class IllegalTransition(Exception):
-    # `code` is a stable machine string so callers can map it to translated
-    # messages; nothing here is meant to be shown to users verbatim.
-    def __init__(self, code: str, status: Status, action: Action, role: Role) -> None:
+    def __init__(self, code: Refusal, status: Status, action: Action, role: Role) -> None:
         super().__init__(f"{code}: {action} from {status} by {role}")
         self.code = code
         self.status = status
@@ -171,19 +199,19 @@ class IllegalTransition(Exception):
 
 class ReasonRequired(IllegalTransition):
     def __init__(self, status: Status, action: Action, role: Role) -> None:
-        super().__init__("reason_required", status, action, role)
+        super().__init__(Refusal.REASON_REQUIRED, status, action, role)
 
 
 def transition(status: Status, action: Action, role: Role, *, reason: str | None = None) -> Status:
     if status in TERMINAL:
-        raise IllegalTransition("terminal_status", status, action, role)
+        raise IllegalTransition(Refusal.TERMINAL_STATUS, status, action, role)
     row = TRANSITIONS.get(action)
     if row is None:
-        raise IllegalTransition("not_a_transition", status, action, role)
+        raise IllegalTransition(Refusal.NOT_A_TRANSITION, status, action, role)
     if status not in row.sources:
-        raise IllegalTransition("invalid_source", status, action, role)
+        raise IllegalTransition(Refusal.INVALID_SOURCE, status, action, role)
     if role not in row.roles:
-        raise IllegalTransition("role_not_allowed", status, action, role)
+        raise IllegalTransition(Refusal.ROLE_NOT_ALLOWED, status, action, role)
     if row.reason_required and (reason is None or not reason.strip()):
         raise ReasonRequired(status, action, role)
     return row.target_from(status)

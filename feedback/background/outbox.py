@@ -8,14 +8,15 @@ row that is not there yet; when Redis is unreachable the rows wait for the perio
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Retry
 from sqlalchemy import select, update
 
-from feedback.background.queues import get_queue, queue_name_of
+from feedback.background.queues import get_queue
+from feedback.background.registry import JobRef
 from feedback.extensions import db
 from feedback.models import OutboxMessage, utcnow
 
@@ -27,22 +28,19 @@ JOB_RETRY = Retry(max=3, interval=[10, 60, 300])
 _PENDING = "outbox.pending"
 
 
-def add_job(func: Callable[..., Any], *args: Any) -> OutboxMessage:
-    message = OutboxMessage(
-        func=f"{func.__module__}.{func.__qualname__}", args=list(args), queue=queue_name_of(func)
-    )
+def add_job(job: JobRef, *args: Any) -> OutboxMessage:
+    message = OutboxMessage(func=job.path, args=list(args), queue=job.queue)
     db.session.add(message)
     db.session.info.setdefault(_PENDING, []).append(message)
     return message
 
 
-def add_job_once(func: Callable[..., Any], *args: Any) -> OutboxMessage:
+def add_job_once(job: JobRef, *args: Any) -> OutboxMessage:
     """Like add_job, but a job this transaction already asked for is not asked for again."""
-    name = f"{func.__module__}.{func.__qualname__}"
     for message in db.session.info.get(_PENDING, []):
-        if message.func == name and message.args == list(args):
+        if message.func == job.path and message.args == list(args):
             return message
-    return add_job(func, *args)
+    return add_job(job, *args)
 
 
 def commit_and_relay() -> None:

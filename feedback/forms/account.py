@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
-from feedback.services.citizens import MIN_PASSWORD_LENGTH
+from feedback.services.accounts.citizens import MIN_PASSWORD_LENGTH
 
 # Vietnamese numbers as people write them: 0912 345 678, 0912.345.678, +84 912 345 678.
 PHONE_PATTERN = r"^\+?[0-9][0-9 .()-]{7,18}[0-9]$"

@@ -33,7 +33,7 @@ from feedback.forms import (
     _choice,
     choices_from,
 )
-from feedback.services.routing import MAX_KEYWORDS_LENGTH
+from feedback.services.intake.routing import MAX_KEYWORDS_LENGTH
 from workflows import Urgency
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100

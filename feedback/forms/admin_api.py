@@ -8,7 +8,7 @@ from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from feedback.forms import WholeNumberField
-from feedback.services.api_clients import MAX_HOURLY_LIMIT, MIN_HOURLY_LIMIT
+from feedback.services.open311.clients import MAX_HOURLY_LIMIT, MIN_HOURLY_LIMIT
 
 # The length of ApiClient.name and ApiClient.contact_email.
 MAX_TEXT_LENGTH = 200

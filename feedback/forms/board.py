@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from feedback.forms import choices_from
 from feedback.i18n import KIND_LABELS, STATUS_LABELS
-from feedback.services.board import PUBLISHED_STATUSES
+from feedback.services.submitters.board import PUBLISHED_STATUSES
 
 STATUS_GROUP_LABELS = {"open": _l("Being handled"), "answered": _l("Answered or closed")}
 

@@ -12,7 +12,7 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from feedback.forms import ResolveForm, WholeNumberField, _choice
-from feedback.services.cooperation import (
+from feedback.services.handling.cooperation import (
     DEFAULT_CONTRIBUTION_DAYS,
     MAX_CONTRIBUTION_DAYS,
 )

@@ -11,7 +11,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from feedback.forms import InChoices, choices_from
 from feedback.i18n import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
-from feedback.services.inbox import (
+from feedback.services.handling.inbox import (
     ASSIGNED_TO_ME,
     DECISION_REQUESTED,
     ESCALATED,

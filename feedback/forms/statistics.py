@@ -14,7 +14,7 @@ from wtforms.validators import Optional, Regexp
 
 from feedback.forms import choices_from
 from feedback.i18n import CHANNEL_LABELS, KIND_LABELS
-from feedback.services.statistics import MAX_MONTHS, StatFilters, add_months, months_between
+from feedback.services.statistics.reading import MAX_MONTHS, StatFilters, add_months, months_between
 
 _MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("Enter a month as year and month, like 2026-03."))
 

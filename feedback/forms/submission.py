@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask_babel import format_number
+from flask_babel.speaklater import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import escape
@@ -30,15 +31,19 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from feedback.forms import _choice, choices_from
 from feedback.i18n import CHANNEL_LABELS, KIND_LABELS, current_language, localized
 from feedback.models import Area, Category
-from feedback.services.attachments import MAX_FILES
-from feedback.services.submissions import STAFF_CHANNELS
-
-# Vietnam from the mainland to the Trường Sa special zone of Khánh Hòa, with a margin.
-LATITUDES = (8.0, 23.5)
-LONGITUDES = (102.0, 118.0)
-_PHONE_NOISE = re.compile(r"[\s.\-()]")
-MOBILE_PREFIXES = ("03", "05", "07", "08", "09")
-
+from feedback.services.intake.attachments import MAX_FILES
+from feedback.services.intake.rules import (
+    ADDRESS_MAX,
+    DESCRIPTION_LENGTH,
+    NAME_MAX,
+    TITLE_LENGTH,
+    is_mobile,
+    latitude_in_vietnam,
+    longitude_in_vietnam,
+    normalize_phone,
+    parse_coordinate,
+)
+from feedback.services.intake.rules import STAFF_CHANNELS
 
 class Localized:
     """A label stored in both languages (category extra fields), shown in the current one."""
@@ -51,26 +56,6 @@ class Localized:
 
     def __html__(self) -> str:
         return str(escape(str(self)))
-
-
-def normalize_phone(typed: str) -> str | None:
-    """0xxxxxxxxx for a Vietnamese number typed with +84, spaces or dots; None if it is not one."""
-    digits = _PHONE_NOISE.sub("", typed)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    if not digits.isdigit() or not digits.startswith("0") or len(digits) not in (10, 11):
-        return None
-    return digits
-
-
-def parse_coordinate(typed: str) -> float | None:
-    # Vietnamese writes the decimal mark as a comma: 12,2388 is 12.2388.
-    try:
-        return float(typed.strip().replace(",", "."))
-    except ValueError:
-        return None
 
 
 def _tax_code(form: FlaskForm, field: Field) -> None:
@@ -124,7 +109,7 @@ class SubmissionForm(FlaskForm):
     )
     business_name = StringField(
         _l("Business name"),
-        validators=[_business_name, Length(max=200, message=_l("Keep the business name under 200 characters."))],
+        validators=[_business_name, Length(max=NAME_MAX, message=_l("Keep the business name under %(max)d characters.", max=NAME_MAX))],
     )
     tax_code = StringField(_l("Tax code"), validators=[_tax_code])
     category = _choice(_l("Subject"), _l("Choose the subject of your submission."))
@@ -134,7 +119,7 @@ class SubmissionForm(FlaskForm):
     )
     address = StringField(
         _l("Street address or landmark"),
-        validators=[Optional(), Length(max=300, message=_l("Keep the address under 300 characters."))],
+        validators=[Optional(), Length(max=ADDRESS_MAX, message=_l("Keep the address under %(max)d characters.", max=ADDRESS_MAX))],
     )
     latitude = StringField(_l("Latitude"), validators=[Optional()])
     longitude = StringField(_l("Longitude"), validators=[Optional()])
@@ -142,20 +127,32 @@ class SubmissionForm(FlaskForm):
         _l("Title"),
         validators=[
             DataRequired(message=_l("Enter a title.")),
-            Length(min=5, max=120, message=_l("The title must be 5 to 120 characters long.")),
+            Length(
+                min=TITLE_LENGTH[0],
+                max=TITLE_LENGTH[1],
+                message=_l("The title must be %(min)d to %(max)d characters long.", min=TITLE_LENGTH[0], max=TITLE_LENGTH[1]),
+            ),
         ],
     )
     description = TextAreaField(
         _l("Description"),
         validators=[
             DataRequired(message=_l("Describe the problem or your proposal.")),
-            Length(min=20, max=5000, message=_l("The description must be 20 to 5,000 characters long.")),
+            Length(
+                min=DESCRIPTION_LENGTH[0],
+                max=DESCRIPTION_LENGTH[1],
+                message=_l(
+                    "The description must be %(min)d to %(max)s characters long.",
+                    min=DESCRIPTION_LENGTH[0],
+                    max=LazyString(format_number, DESCRIPTION_LENGTH[1]),
+                ),
+            ),
         ],
     )
     attachments = MultipleFileField(_l("Photos or documents (optional)"), validators=[_at_most_files])
     name = StringField(
         _l("Your name"),
-        validators=[Optional(), Length(max=200, message=_l("Keep the name under 200 characters."))],
+        validators=[Optional(), Length(max=NAME_MAX, message=_l("Keep the name under %(max)d characters.", max=NAME_MAX))],
     )
     email = EmailField(
         _l("Email"),
@@ -238,10 +235,10 @@ class SubmissionForm(FlaskForm):
             return False
         latitude, longitude = parse_coordinate(typed[0]), parse_coordinate(typed[1])
         ok = True
-        if latitude is None or not LATITUDES[0] <= latitude <= LATITUDES[1]:
+        if latitude is None or not latitude_in_vietnam(latitude):
             self.latitude.errors = [*self.latitude.errors, _l("Enter a latitude in Vietnam, like 12.2388.")]
             ok = False
-        if longitude is None or not LONGITUDES[0] <= longitude <= LONGITUDES[1]:
+        if longitude is None or not longitude_in_vietnam(longitude):
             self.longitude.errors = [*self.longitude.errors, _l("Enter a longitude in Vietnam, like 109.1967.")]
             ok = False
         self.coordinates = (latitude, longitude) if ok else None
@@ -253,7 +250,7 @@ class SubmissionForm(FlaskForm):
             return False
         if self.notify_by.data == "sms":
             phone = normalize_phone(self.phone.data or "")
-            if phone is None or not phone.startswith(MOBILE_PREFIXES) or len(phone) != 10:
+            if phone is None or not is_mobile(phone):
                 if not self.phone.errors:
                     self.phone.errors = [*self.phone.errors, _l("Enter a mobile number for text messages, like 0905 123 456.")]
                 return False

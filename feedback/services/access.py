@@ -1,4 +1,5 @@
-"""Who on the staff may see which tickets. Enforced here, so no page can forget it."""
+"""Who may see and do what: staff and tickets, administrators, the leaders' dashboard. Enforced
+here, in the services, so no page can forget it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from workflows import Role, Status
 
 SEES_EVERYTHING = frozenset({Role.LEADER, Role.ADMINISTRATOR})
 SCREENS_SUBMISSIONS = frozenset({Role.INTAKE_OFFICER})
+DASHBOARD_ROLES = frozenset({Role.LEADER, Role.ADMINISTRATOR})
 
 
 def visible_tickets(user: User) -> Select[tuple[Ticket]]:
@@ -63,3 +65,17 @@ def may_handle(user: User, ticket: Ticket) -> bool:
         return True
     return user.department_id is not None and ticket.department_id == user.department_id
 
+
+
+def require_administrator(actor: User) -> None:
+    if actor.workflow_role != Role.ADMINISTRATOR:
+        raise AccessDenied("administrators only")
+
+
+def may_read_dashboard(user: User) -> bool:
+    return user.is_authenticated and user.workflow_role in DASHBOARD_ROLES
+
+
+def require_dashboard(user: User) -> None:
+    if not may_read_dashboard(user):
+        raise AccessDenied("dashboard")

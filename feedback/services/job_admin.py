@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from feedback.background.queues import QUEUE_NAMES, all_queues, get_queue, redis_connection
 from feedback.extensions import db
 from feedback.models import OutboxMessage, User
-from feedback.services.calendar import require_administrator
+from feedback.services.access import require_administrator
 from feedback.services.errors import NotFoundError
 
 FAILED_SHOWN_PER_QUEUE = 100

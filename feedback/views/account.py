@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from feedback.extensions import limiter
 from feedback.forms.account import DeleteAccountForm, PasswordForm, ProfileForm, RegistrationForm
-from feedback.services.citizens import (
+from feedback.services.accounts.citizens import (
     MIN_PASSWORD_LENGTH,
     EmailTaken,
     WrongPassword,

@@ -22,8 +22,8 @@ from feedback.extensions import db, limiter
 from feedback.forms import LoginForm
 from feedback.i18n import format_moment
 from feedback.models import User
-from feedback.services import security
-from feedback.services.security import Attempt, Outcome
+from feedback.services.accounts import security
+from feedback.services.accounts.security import Attempt, Outcome
 
 bp = Blueprint("auth", __name__)
 

@@ -12,7 +12,9 @@ from feedback.forms import choices_from
 from feedback.forms.board import BoardFilterForm, FollowForm
 from feedback.i18n import current_language
 from feedback.models import Ticket
-from feedback.services import board, catalog
+from feedback.services.submitters import board
+from feedback.services.intake import catalog
+from feedback.views.paging import page_numbers
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -31,7 +33,7 @@ def index() -> str:
     filters, kept = _filters_from(form)
     result = board.published_tickets(filters, request.args.get("page", 1, type=int), PER_PAGE)
     return render_template(
-        "board/index.html", form=form, result=result, kept=kept, numbers=_page_numbers(result.page, result.pages)
+        "board/index.html", form=form, result=result, kept=kept, numbers=page_numbers(result.page, result.pages)
     )
 
 
@@ -53,17 +55,6 @@ def _filters_from(form: BoardFilterForm) -> tuple[board.BoardFilters, dict[str, 
         query=query,
     )
     return filters, kept
-
-
-def _page_numbers(page: int, pages: int) -> list[int | None]:
-    """The first, the last and the pages around the current one; None where pages are skipped."""
-    shown = sorted({1, pages, *range(max(1, page - 1), min(pages, page + 1) + 1)})
-    numbers: list[int | None] = []
-    for previous, number in zip([0, *shown], shown, strict=False):
-        if number - previous > 1:
-            numbers.append(None)
-        numbers.append(number)
-    return numbers
 
 
 @bp.get("/<code>")

@@ -13,7 +13,7 @@ from typing import Literal
 from flask_babel import gettext as _
 
 from feedback.i18n import format_rate
-from feedback.services.statistics import SATISFACTION_TARGET, Point
+from feedback.services.statistics.reading import SATISFACTION_TARGET, Point
 
 
 @dataclass(frozen=True)

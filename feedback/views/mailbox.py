@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from wtforms import Form, StringField
 from wtforms.validators import Length
 
-from feedback.services.mailbox import is_open_to_everyone, kept_channels, kept_message, kept_messages, may_read_mailbox
+from feedback.services.notifications.mailbox import is_open_to_everyone, kept_channels, kept_message, kept_messages, may_read_mailbox
 
 bp = Blueprint("mailbox", __name__, url_prefix="/dev/mailbox")
 

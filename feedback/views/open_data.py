@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from feedback.forms.statistics import StatFilterForm
 from feedback.i18n import localized
 from feedback.models import utcnow
-from feedback.services import open_data
-from feedback.services.statistics import (
+from feedback.services.statistics import open_data
+from feedback.services.statistics.reading import (
     INDICATORS,
     ON_TIME_TARGET,
     SATISFACTION_TARGET,

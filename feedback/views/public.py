@@ -18,13 +18,15 @@ from werkzeug.wrappers import Response
 
 from feedback.extensions import limiter
 from feedback.forms import TrackForm
-from feedback.forms.submission import SubmissionForm, normalize_phone, submission_form
+from feedback.forms.submission import SubmissionForm, submission_form
+from feedback.services.intake.rules import normalize_phone
 from feedback.i18n import current_language
 from feedback.models import Ticket, User
-from feedback.services import board, catalog
-from feedback.services.attachments import CleanFile
-from feedback.services.calendar import policy_for
-from feedback.services.submissions import DuplicateSubmission, Submission, open_ticket, submit_ticket
+from feedback.services.submitters import board
+from feedback.services.intake import catalog
+from feedback.services.intake.attachments import CleanFile
+from feedback.services.deadlines.calendar import policy_for
+from feedback.services.intake.submissions import DuplicateSubmission, Submission, open_ticket, submit_ticket
 from feedback.views.auth import safe_next
 from feedback.views.uploads import cleaned_files, files_were_sent
 from workflows import Urgency

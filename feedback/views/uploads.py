@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from wtforms import Field
 
-from feedback.services.attachments import CleanFile, UploadRejected, clean_upload
+from feedback.services.intake.attachments import CleanFile, UploadRejected, clean_upload
 
 
 def cleaned_files(field: Field) -> list[CleanFile]:

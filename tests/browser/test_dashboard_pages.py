@@ -19,7 +19,7 @@ from feedback.background.queues import all_queues
 from feedback.demo import seed_sample_tickets
 from feedback.extensions import db
 from feedback.models import utcnow
-from feedback.services import rollups
+from feedback.services.statistics import rollups
 from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, sign_in
 
 pytestmark = BROWSER_ONLY

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from feedback.background.queues import get_queue, on_queue
 from feedback.extensions import db
 from feedback.models import Area, Category, MailboxMessage, Notification
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.intake.submissions import Submission, submit_ticket
 from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, sign_in, sign_out
 
 pytestmark = BROWSER_ONLY

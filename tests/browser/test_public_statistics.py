@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Area, Category, StatChange, StatState, User, utcnow
-from feedback.services.following import rate_ticket
-from feedback.services.handling import accept_ticket, resolve_ticket
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.submitters.responses import rate_ticket
+from feedback.services.handling.actions import accept_ticket, resolve_ticket
+from feedback.services.intake.submissions import Submission, submit_ticket
 from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit
 
 pytestmark = BROWSER_ONLY

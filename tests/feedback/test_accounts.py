@@ -16,8 +16,8 @@ from werkzeug.test import TestResponse
 from feedback.demo import DEMO_PASSWORD
 from feedback.extensions import db
 from feedback.models import CITIZEN_ROLE, Area, Category, Ticket, TicketEvent, TicketFollower, User
-from feedback.services.citizens import register_citizen
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.accounts.citizens import register_citizen
+from feedback.services.intake.submissions import Submission, submit_ticket
 
 PASSWORD = "mật khẩu dài đủ"
 

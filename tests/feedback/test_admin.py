@@ -27,10 +27,10 @@ from feedback.models import (
     Ticket,
     User,
 )
-from feedback.services.calendar import policy_for
-from feedback.services.citizens import register_citizen
-from feedback.services.handling import accept_ticket, resolve_ticket
-from feedback.services.statistics import StatFilters, overall
+from feedback.services.deadlines.calendar import policy_for
+from feedback.services.accounts.citizens import register_citizen
+from feedback.services.handling.actions import accept_ticket, resolve_ticket
+from feedback.services.statistics.reading import StatFilters, overall
 from tests.conftest import id_of
 from workflows import TIMEZONE
 
@@ -214,7 +214,7 @@ def test_a_policy_the_engine_refuses_is_a_form_error(
     def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise ValueError("invalid_policy_days")
 
-    monkeypatch.setattr("feedback.views.admin.save_policy", refuse)
+    monkeypatch.setattr("feedback.views.admin.engine.save_policy", refuse)
     response = post_form("/admin/policies/default", DEFAULT_FIGURES)
     assert response.status_code == 422
     assert "These figures make a policy the engine cannot use." in response.get_data(as_text=True)

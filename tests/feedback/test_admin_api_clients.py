@@ -17,8 +17,8 @@ from werkzeug.test import TestResponse
 
 from feedback.extensions import db
 from feedback.models import ApiClient, ApiSubmission, User
-from feedback.services.api_clients import add_api_client, client_for_key
-from feedback.services.citizens import register_citizen
+from feedback.services.open311.clients import add_api_client, client_for_key
+from feedback.services.accounts.citizens import register_citizen
 from tests.conftest import csrf_token
 
 pytestmark = pytest.mark.usefixtures("english")

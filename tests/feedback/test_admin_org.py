@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import AnswerTemplate, Area, Category, Department, User, utcnow
-from feedback.services.handling import accept_ticket
+from feedback.services.handling.actions import accept_ticket
 from tests.conftest import id_of
 
 ADMIN = "admin@example.org"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, RoutingRule, Ticket, User
-from feedback.services.handling import accept_ticket
+from feedback.services.handling.actions import accept_ticket
 from tests.conftest import id_of
 from workflows import (
     TIMEZONE,

@@ -23,7 +23,7 @@ from werkzeug.test import TestResponse
 
 from feedback.extensions import db
 from feedback.models import Attachment, Category, Ticket
-from feedback.services.attachments import attachment_path
+from feedback.services.intake.attachments import attachment_path
 
 PostForm = Callable[..., TestResponse]
 FileTuple = tuple[io.BytesIO, str, str]

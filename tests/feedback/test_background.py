@@ -17,7 +17,7 @@ from feedback.background.queues import EXTENSION_KEY, get_queue, on_queue
 from feedback.extensions import db
 from feedback.jobs import sweep_outbox
 from feedback.models import EVERY, Department, OutboxMessage, StatRollup, User
-from feedback.services.handling import accept_ticket
+from feedback.services.handling.actions import accept_ticket
 
 # The embedded worker runs jobs in this process, so its jobs can reach the test's Redis client.
 TEST_REDIS: list[Redis] = []

@@ -19,10 +19,10 @@ from werkzeug.test import TestResponse
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Ticket, TicketFollower, User, utcnow
-from feedback.services.board import similar_published
-from feedback.services.citizens import register_citizen
-from feedback.services.handling import accept_ticket, reject_ticket, resolve_ticket
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.submitters.board import similar_published
+from feedback.services.accounts.citizens import register_citizen
+from feedback.services.handling.actions import accept_ticket, reject_ticket, resolve_ticket
+from feedback.services.intake.submissions import Submission, submit_ticket
 
 INTAKE = "intake@example.org"
 SAMPLES = Path(__file__).parents[2] / "feedback" / "data" / "sample_feedback.jsonl"

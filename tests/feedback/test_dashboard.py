@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, Ticket, User
-from feedback.services.following import rate_ticket
-from feedback.services.handling import accept_ticket, resolve_ticket
-from feedback.services.statistics import add_months
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.submitters.responses import rate_ticket
+from feedback.services.handling.actions import accept_ticket, resolve_ticket
+from feedback.services.statistics.reading import add_months
+from feedback.services.intake.submissions import Submission, submit_ticket
 
 Q1 = "first=2026-01&last=2026-03"
 # As links on the pages write it.
@@ -580,6 +580,21 @@ def test_csv_export_in_vietnamese_at_a_drill_level(
         ("Giao thông, đường bộ, cầu cống", "GTDB", "3"), ("Cấp nước, thoát nước, ngập úng", "CTN", "1"),
     ]
     assert rows[-1][1:3] == ["", "4"]
+
+
+def test_exports_keep_a_name_that_looks_like_a_formula_as_text(
+    app: Flask, client: FlaskClient, history: History, login: Callable[[str], Any], english: None
+) -> None:
+    formula = '=HYPERLINK("http://example.org","Bấm vào đây")'
+    with app.app_context():
+        db.session.get(Department, history.departments["SXD"]).name_en = formula
+        db.session.commit()
+    login("leader@example.org")
+    rows = list(csv.reader(io.StringIO(client.get(f"/dashboard/export.csv?{Q1}").data.decode("utf-8-sig"))))
+    assert "'" + formula in [row[0] for row in rows]
+    sheet = load_workbook(io.BytesIO(client.get(f"/dashboard/export.xlsx?{Q1}").data)).active
+    [cell] = [row[0] for row in sheet.iter_rows() if row[0].value == formula]
+    assert cell.data_type == "s", "a string, not a formula Excel would run"
 
 
 def test_xlsx_export_reads_back_with_rates_as_percentages(

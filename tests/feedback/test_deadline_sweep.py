@@ -34,10 +34,11 @@ from feedback.models import (
     User,
     utcnow,
 )
-from feedback.services import escalation, followups
-from feedback.services.following import rate_ticket
-from feedback.services.handling import accept_ticket, assign_ticket, post_progress_update, request_information, resolve_ticket
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.deadlines import automatic as followups
+from feedback.services.deadlines import escalation
+from feedback.services.submitters.responses import rate_ticket
+from feedback.services.handling.actions import accept_ticket, assign_ticket, post_progress_update, request_information, resolve_ticket
+from feedback.services.intake.submissions import Submission, submit_ticket
 from workflows import TIMEZONE, Role, WorkingCalendar
 from workflows.calendar import end_of_day, local_date
 

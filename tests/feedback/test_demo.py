@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from feedback.demo import seed_sample_tickets
 from feedback.extensions import db
 from feedback.models import Rating, Ticket, utcnow
-from feedback.services import rollups
+from feedback.services.statistics import rollups
 
 
 def test_sample_tickets_give_a_dashboard_with_late_and_unhappy_cases(

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Rating, Ticket, User
-from feedback.services.following import provide_information
-from feedback.services.handling import accept_ticket, request_information, resolve_ticket
+from feedback.services.submitters.responses import provide_information
+from feedback.services.handling.actions import accept_ticket, request_information, resolve_ticket
 from workflows import TIMEZONE
 
 ANSWER = "Đơn vị đã kiểm tra hiện trường và bố trí thêm thùng rác từ ngày 25/11."
@@ -154,7 +154,7 @@ def test_the_wait_for_the_submitter_is_not_counted_against_the_department(
         # Answered on Friday the 13th: Wednesday, Thursday and Friday were spent waiting.
         provide_information(ticket, "Đã gửi ảnh.", [], now=monday.replace(day=13, hour=16))
         assert ticket.paused_at is None
-        from feedback.services.calendar import working_calendar
+        from feedback.services.deadlines.calendar import working_calendar
 
         assert ticket.resolve_due == working_calendar().add_working_days(due_before, 3)
 

@@ -16,11 +16,11 @@ from sqlalchemy.engine import Engine
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, Ticket, TicketEvent, User, utcnow
-from feedback.services.cooperation import ask_leader_to_decide, transfer_ticket
-from feedback.services.escalation import escalate_late_tickets
-from feedback.services.handling import accept_ticket, assign_ticket, request_information
-from feedback.services.inbox import OPEN_STATUSES, InboxQuery, inbox_page
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.handling.cooperation import ask_leader_to_decide, transfer_ticket
+from feedback.services.deadlines.escalation import escalate_late_tickets
+from feedback.services.handling.actions import accept_ticket, assign_ticket, request_information
+from feedback.services.handling.inbox import OPEN_STATUSES, InboxQuery, inbox_page
+from feedback.services.intake.submissions import Submission, submit_ticket
 from tests.conftest import csrf_token, id_of
 from workflows import OPEN
 

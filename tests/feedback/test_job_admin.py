@@ -22,7 +22,7 @@ from werkzeug.test import TestResponse
 from feedback.background.queues import EXTENSION_KEY, get_queue, on_queue
 from feedback.extensions import db
 from feedback.models import EVERY, MailboxMessage, Notification, OutboxMessage, StatRollup, StatState, Ticket, User, utcnow
-from feedback.services.handling import accept_ticket
+from feedback.services.handling.actions import accept_ticket
 from tests.conftest import csrf_token
 from tests.feedback.test_mailbox_page import submit_with_email
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Area, AuditEntry, Category, MailboxMessage, Notification, utcnow
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.intake.submissions import Submission, submit_ticket
 from feedback.views.mailbox import with_links
 
 pytestmark = pytest.mark.usefixtures("english")

@@ -32,14 +32,14 @@ from feedback.models import (
     User,
     utcnow,
 )
-from feedback.services.board import follow_ticket
-from feedback.services.calendar import working_calendar
-from feedback.services.cooperation import request_contribution, transfer_ticket
-from feedback.services.delivery import render
-from feedback.services.escalation import escalate_late_tickets, send_reminders
-from feedback.services.following import provide_information, rate_ticket, reopen_ticket
-from feedback.services.followups import remind_and_close_unrated, send_digests
-from feedback.services.handling import (
+from feedback.services.submitters.board import follow_ticket
+from feedback.services.deadlines.calendar import working_calendar
+from feedback.services.handling.cooperation import request_contribution, transfer_ticket
+from feedback.services.notifications.delivery import render
+from feedback.services.deadlines.escalation import escalate_late_tickets, send_reminders
+from feedback.services.submitters.responses import provide_information, rate_ticket, reopen_ticket
+from feedback.services.deadlines.automatic import remind_and_close_unrated, send_digests
+from feedback.services.handling.actions import (
     accept_ticket,
     assign_ticket,
     extend_deadline,
@@ -50,8 +50,8 @@ from feedback.services.handling import (
     return_answer,
     save_draft,
 )
-from feedback.services.notifications import SUBMITTER_KINDS, notify_event
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.notifications.messages import SUBMITTER_KINDS, notify_event
+from feedback.services.intake.submissions import Submission, submit_ticket
 from feedback.text import without_accents
 from tests.conftest import csrf_token
 from workflows import TIMEZONE, Role

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import ApiClient, ApiSubmission, Area, Category, Department, Ticket, User, utcnow
-from feedback.services import handling
-from feedback.services.api_clients import add_api_client, revoke_api_client
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.handling import actions as handling
+from feedback.services.open311.clients import add_api_client, revoke_api_client
+from feedback.services.intake.submissions import Submission, submit_ticket
 from workflows import TIMEZONE
 
 V2 = "/open311/v2"
@@ -272,11 +272,11 @@ def test_filing_a_request_and_following_it_by_its_token(
     [
         ({"service_code": ""}, 400, "Give the service_code"),
         ({"service_code": "NOPE"}, 404, "There is no service with the code “NOPE”."),
-        ({"description": "ngắn"}, 400, "Give a description of 10 to 5,000 characters."),
+        ({"description": "ngắn"}, 400, "Give a description of 20 to 5,000 characters."),
         ({"address_string": "", "lat": "", "long": ""}, 400, "Give the place"),
         ({"lat": "12.2"}, 400, "Give both lat and long"),
         ({"lat": "north", "long": "109"}, 400, "Give lat and long as decimal degrees"),
-        ({"lat": "91", "long": "109"}, 400, "Give lat from -90 to 90"),
+        ({"lat": "91", "long": "109"}, 400, "Give a point in Vietnam"),
         ({"address_id": "00000"}, 400, "There is no place with the address_id “00000”."),
         ({"attribute[road_type]": ""}, 400, "Give attribute[road_type]: Road type."),
         ({"attribute[road_type]": "cao_toc"}, 400, "attribute[road_type] must be one of:"),
@@ -284,7 +284,7 @@ def test_filing_a_request_and_following_it_by_its_token(
         ({"email": "not-an-address"}, 400, "Give a valid email address"),
         ({"media_url": "ftp://example.org/a.jpg"}, 400, "Give the media_url as an http or https address"),
         ({"kind": "complaint"}, 400, "The kind must be feedback or recommendation."),
-        ({"title": "x" * 201}, 400, "Give a title of at most 200 characters."),
+        ({"title": "x" * 121}, 400, "Give a title of 5 to 120 characters."),
         ({"description": "Ổ gà lớn\x00 trước số 12"}, 400, "The request holds control characters"),
         ({"email": "a" * 190 + "@example.org"}, 400, "Give a valid email address"),
         ({"attribute[road_type]": ["do_thi", "hem"]}, 400, "Give attribute[road_type] once."),

@@ -23,12 +23,12 @@ from werkzeug.test import TestResponse
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Ticket, User, utcnow
-from feedback.services import open_data
-from feedback.services.attachments import CleanFile
-from feedback.services.following import rate_ticket
-from feedback.services.handling import accept_ticket, reject_ticket, resolve_ticket
-from feedback.services.statistics import INDICATORS, add_months, month_start
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.statistics import open_data
+from feedback.services.intake.attachments import CleanFile
+from feedback.services.submitters.responses import rate_ticket
+from feedback.services.handling.actions import accept_ticket, reject_ticket, resolve_ticket
+from feedback.services.statistics.reading import INDICATORS, add_months, month_start
+from feedback.services.intake.submissions import Submission, submit_ticket
 from workflows import local_date
 from workflows.indicators import COUNTERS
 

@@ -16,9 +16,13 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import EVERY, Area, Category, Department, StatChange, StatRollup, Ticket, TicketStat, User
-from feedback.services import cooperation, following, handling, rollups, statistics
-from feedback.services.statistics import StatFilters
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.statistics import rollups
+from feedback.services.statistics import reading as statistics
+from feedback.services.submitters import responses as following
+from feedback.services.handling import cooperation
+from feedback.services.handling import actions as handling
+from feedback.services.statistics.reading import StatFilters
+from feedback.services.intake.submissions import Submission, submit_ticket
 from workflows import TIMEZONE, Status
 from workflows.indicators import COUNTERS, Totals
 

@@ -18,7 +18,7 @@ from config import load_settings
 from feedback.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from feedback.extensions import db
 from feedback.models import AuditEntry, User, utcnow
-from feedback.services import security
+from feedback.services.accounts import security
 
 OFFICER = "officer.sxd@example.org"
 WRONG = "The email address or password is not correct."

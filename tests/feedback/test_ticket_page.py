@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 
 from feedback.extensions import db
 from feedback.models import AnswerTemplate, Area, Category, Department, Ticket, User
-from feedback.services.handling import accept_ticket, add_note
-from feedback.services.submissions import Submission, submit_ticket
+from feedback.services.handling.actions import accept_ticket, add_note
+from feedback.services.intake.submissions import Submission, submit_ticket
 from tests.conftest import csrf_token
 
 Login = Callable[..., Any]

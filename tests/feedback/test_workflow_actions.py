@@ -18,8 +18,8 @@ from feedback.demo import DEMO_PASSWORD
 from feedback.extensions import db
 from feedback.jobs import sweep_deadlines
 from feedback.models import Department, Ticket, TicketEvent, User, utcnow
-from feedback.services.calendar import working_calendar
-from feedback.services.handling import accept_ticket, request_information
+from feedback.services.deadlines.calendar import working_calendar
+from feedback.services.handling.actions import accept_ticket, request_information
 from tests.conftest import csrf_token
 from workflows import Role
 

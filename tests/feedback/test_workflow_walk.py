@@ -16,10 +16,12 @@ from sqlalchemy import select
 from feedback.demo import DEMO_PASSWORD
 from feedback.extensions import db
 from feedback.models import Department, Ticket, User
-from feedback.services import cooperation, following, handling
+from feedback.services.submitters import responses as following
+from feedback.services.handling import cooperation
+from feedback.services.handling import actions as handling
 from feedback.services.errors import AccessDenied, NotFoundError
-from feedback.services.escalation import escalate_late_tickets
-from feedback.services.events import case_of
+from feedback.services.deadlines.escalation import escalate_late_tickets
+from feedback.services.handling.events import case_of
 from workflows import TERMINAL, IllegalTransition, Role, Status
 
 ACTIONS = (

@@ -1,0 +1,139 @@
+"""What the system does on its own, derived from the database by the deadline sweep: progress
+updates owed to submitters, the reminder to rate an answer, closing answers left unrated, and
+each department head's morning digest. Each is keyed so that a second sweep adds nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from feedback.background.outbox import commit_and_relay
+from feedback.extensions import db
+from feedback.models import Notification, Ticket, User, utcnow
+from feedback.services.deadlines.calendar import category_policy_records, working_calendar
+from feedback.services.deadlines.escalation import ticket_batches, open_unpaused
+from feedback.services.handling.events import apply_step, case_of
+from feedback.services.notifications.messages import (
+    create,
+    department_heads,
+    enqueue_delivery,
+    notify_submitter,
+    staff_language,
+)
+from workflows import Action, Role, Status, case, next_progress_update
+from workflows.calendar import TIMEZONE, end_of_day, local_date
+
+# Heads are told what falls due within this many working days.
+DIGEST_DAYS = 2
+DIGEST_LIST_LIMIT = 30
+
+
+def post_owed_progress_updates(now: datetime | None = None) -> int:
+    """A progress update to every submitter who has heard nothing for the policy's number of
+    working days while a department holds their ticket; it counts as the department's update."""
+    now = now or utcnow()
+    # N working days are at least N calendar days: only tickets silent that long can be owed one,
+    # so a sweep every ten minutes does not walk every open ticket.
+    shortest = min((r.progress_update_every_days for r in category_policy_records().values()), default=1)
+    query = open_unpaused().where(
+        Ticket.accepted_at.is_not(None),
+        func.coalesce(Ticket.progress_at, Ticket.accepted_at) < now - timedelta(days=shortest),
+    )
+    posted = 0
+    for batch, clocks in ticket_batches(query):
+        for ticket in batch:
+            current = case_of(ticket)
+            owed = next_progress_update(current, clocks(ticket))
+            if owed is None or owed > now:
+                continue
+            with force_locale(ticket.language):
+                text = _(
+                    "Your submission is still being handled by %(department)s. The answer is due by %(date)s.",
+                    department=ticket.department.name_en if ticket.language == "en" else ticket.department.name_vi,
+                    date=format_date(current.due, "dd/MM/yyyy"),
+                )
+            apply_step(
+                ticket, Action.PROGRESS_UPDATE, case.progress_update(current, Role.SYSTEM, now, text),
+                actor=None, role=Role.SYSTEM, now=now, reason=text, payload={"automatic": True},
+            )
+            posted += 1
+        commit_and_relay()
+    return posted
+
+
+def remind_and_close_unrated(now: datetime | None = None) -> tuple[int, int]:
+    """Remind submitters once to rate an answer, and close answers left unrated; returns
+    (reminded, closed)."""
+    now = now or utcnow()
+    config = current_app.config
+    calendar = working_calendar()
+    reminded = closed = 0
+    resolved = select(Ticket).where(Ticket.status == Status.RESOLVED.value)
+    for batch, _clocks in ticket_batches(resolved):
+        created: list[Notification] = []
+        for ticket in batch:
+            assert ticket.resolved_at is not None
+            if calendar.add_working_days(ticket.resolved_at, config["AUTO_CLOSE_DAYS"]) <= now:
+                closed_case = case.close(case_of(ticket), Role.SYSTEM, now)
+                apply_step(
+                    ticket, Action.CLOSE, closed_case, actor=None, role=Role.SYSTEM, now=now,
+                    payload={"why": "not_rated" if ticket.rating is None else "not_reopened"},
+                )
+                closed += 1
+            elif ticket.rating is None and calendar.add_working_days(ticket.resolved_at, config["RATING_REMINDER_DAYS"]) <= now:
+                created += notify_submitter(
+                    ticket, f"rate:{ticket.id}:{ticket.resolved_at.isoformat()}", "rating_reminder", {}, now
+                )
+        enqueue_delivery(created)
+        commit_and_relay()
+        reminded += len(created)
+    return reminded, closed
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """Each department head's list of what is due soon and overdue, once a working day, from
+    DIGEST_HOUR local time; nothing when the list is empty. Returns how many were written."""
+    now = now or utcnow()
+    calendar = working_calendar()
+    today = local_date(now)
+    if not calendar.is_working_day(today) or now.astimezone(TIMEZONE).time() < time(current_app.config["DIGEST_HOUR"]):
+        return 0
+    horizon = end_of_day(calendar.shift_working_days(today, DIGEST_DAYS))
+    heads = db.session.scalars(
+        select(User).where(User.role == Role.DEPARTMENT_HEAD.value, User.active.is_(True), User.department_id.is_not(None))
+    ).all()
+    created: list[Notification] = []
+    for department_id in sorted({head.department_id for head in heads if head.department_id}):
+        rows = db.session.execute(
+            open_unpaused()
+            .with_only_columns(Ticket.id, Ticket.deadline.label("deadline"))
+            .where(Ticket.department_id == department_id, Ticket.deadline <= horizon)
+            .order_by(Ticket.deadline)
+        ).all()
+        if not rows:
+            continue
+        overdue = [row.id for row in rows if row.deadline < now]
+        due = [row.id for row in rows if row.deadline >= now]
+        params = {
+            "date": today.isoformat(),
+            "overdue_count": len(overdue),
+            "due_count": len(due),
+            "overdue": overdue[:DIGEST_LIST_LIMIT],
+            "due": due[:DIGEST_LIST_LIMIT],
+            "tickets": overdue[:DIGEST_LIST_LIMIT] + due[:DIGEST_LIST_LIMIT],
+        }
+        for head in department_heads(department_id):
+            notification = create(
+                f"digest:{today.isoformat()}:u{head.id}", "digest", "email", head.email,
+                language=staff_language(), now=now, user=head, params=params,
+            )
+            if notification is not None:
+                created.append(notification)
+    enqueue_delivery(created)
+    commit_and_relay()
+    return len(created)
+

@@ -1,0 +1,200 @@
+"""Who is told what: notification rows, written in the same transaction as the change.
+
+Each row has a key, so asking twice for the same message (a retried request, two sweeps)
+writes it once. Delivery is enqueued through the outbox after the commit (delivery.py sends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from feedback.background.outbox import add_job
+from feedback.background.registry import DELIVER_NOTIFICATIONS
+from feedback.extensions import db
+from feedback.models import Department, Notification, Ticket, TicketEvent, TicketFollower, User, utcnow
+from workflows import Action, Role, Status
+
+# What the submitter hears of each step of their ticket.
+SUBMITTER_KINDS: dict[str, str] = {
+    Action.SUBMIT: "acknowledgement",
+    Action.ACCEPT: "accepted",
+    Action.REJECT: "rejected",
+    Action.TRANSFER: "transferred",
+    Action.REQUEST_INFO: "info_requested",
+    Action.EXTEND: "extended",
+    Action.PROGRESS_UPDATE: "progress",
+    Action.RESOLVE: "answered",
+    Action.CLOSE: "closed",
+}
+# People following a published ticket hear when it is answered, reopened or closed.
+FOLLOWER_ACTIONS = frozenset({Action.RESOLVE, Action.REOPEN, Action.CLOSE})
+# Staff hear of the steps that put work on their desk.
+STAFF_KINDS: dict[str, str] = {
+    Action.ESCALATE: "escalated",
+    Action.ASSIGN: "assigned",
+    Action.PROVIDE_INFO: "info_provided",
+    Action.REOPEN: "reopened",
+    Action.SUBMIT_ANSWER: "answer_for_approval",
+    Action.RETURN_ANSWER: "answer_returned",
+    Action.TRANSFER: "transferred_in",
+    Action.REQUEST_CONTRIBUTION: "contribution_requested",
+}
+BATCH_SIZE = 50
+
+
+def notify_event(ticket: Ticket, event: TicketEvent) -> list[Notification]:
+    """Write the messages a step of the engine owes, and enqueue their delivery."""
+    max_age = timedelta(hours=current_app.config["NOTIFICATION_MAX_AGE_HOURS"])
+    if event.created_at < utcnow() - max_age:
+        # Imported or replayed history: news of it now would mislead.
+        return []
+    db.session.flush()
+    created: list[Notification] = []
+    action = Action(event.action)
+    kind = SUBMITTER_KINDS.get(action)
+    # Closing after the submitter's own rating needs no message; the others tell them.
+    if kind and not (action == Action.CLOSE and event.actor_role == Role.SUBMITTER):
+        created += _to_submitter(ticket, f"e{event.id}", kind, {"event": event.id}, event.created_at)
+    if action in FOLLOWER_ACTIONS and ticket.is_public:
+        for follower in db.session.scalars(select(TicketFollower).where(TicketFollower.ticket_id == ticket.id)):
+            created += _maybe(
+                create(
+                    f"e{event.id}:f{follower.id}", "followed_update", "email", follower.email,
+                    language=follower.language, ticket=ticket, params={"event": event.id}, now=event.created_at,
+                )
+            )
+    staff_kind = STAFF_KINDS.get(action)
+    if staff_kind:
+        for user in _staff_recipients(ticket, event):
+            created += _maybe(
+                create(
+                    f"e{event.id}:u{user.id}", staff_kind, "email", user.email, language=staff_language(),
+                    ticket=ticket, user=user, params={"event": event.id}, now=event.created_at,
+                )
+            )
+    enqueue_delivery(created)
+    return created
+
+
+def notify_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime) -> list[Notification]:
+    """A message to the submitter that no event causes (the rating reminder)."""
+    return _to_submitter(ticket, key, kind, params, now)
+
+
+def create(
+    key: str,
+    kind: str,
+    channel: str,
+    recipient: str,
+    *,
+    language: str,
+    now: datetime,
+    ticket: Ticket | None = None,
+    user: User | None = None,
+    params: dict[str, Any] | None = None,
+) -> Notification | None:
+    """Add the message unless one with this key exists; None when it does."""
+    if not recipient or db.session.scalar(select(Notification.id).where(Notification.key == key)):
+        return None
+    notification = Notification(
+        key=key, kind=kind, channel=channel, recipient=recipient, language=language,
+        ticket_id=ticket.id if ticket else None, user_id=user.id if user else None,
+        params=params or {}, created_at=now,
+        # The relay enqueues it at once; the sweep looks again only if it is still here later.
+        retry_at=utcnow() + timedelta(seconds=current_app.config["NOTIFICATION_LEASE_SECONDS"]),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(notification)
+    except IntegrityError:
+        # Another sweep or request wrote the same key first.
+        return None
+    return notification
+
+
+def enqueue_delivery(notifications: Sequence[Notification]) -> None:
+    """Add delivery jobs to the outbox, in batches: one job per message would crowd the queue."""
+    ids = [notification.id for notification in notifications]
+    for start in range(0, len(ids), BATCH_SIZE):
+        add_job(DELIVER_NOTIFICATIONS, ids[start : start + BATCH_SIZE])
+
+
+def submitter_contact(ticket: Ticket) -> tuple[str, str] | None:
+    """The channel and address the submitter chose, if they left one."""
+    account = ticket.submitter
+    if ticket.notify_by == "email":
+        address = ticket.submitter_email or (account.email if account else "")
+        return ("email", address) if address else None
+    if ticket.notify_by == "sms":
+        phone = ticket.submitter_phone or (account.phone if account else "")
+        return ("sms", phone) if phone else None
+    return None
+
+
+def staff_language() -> str:
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def department_heads(department_id: int) -> list[User]:
+    return _active_users(Role.DEPARTMENT_HEAD, department_id)
+
+
+def leaders() -> list[User]:
+    return _active_users(Role.LEADER, None)
+
+
+def officers_or_heads(ticket: Ticket) -> list[User]:
+    """Who holds the ticket: before it is accepted, intake (department officers cannot accept
+    or reject); then its assignee, or, while nobody has it, its department's officers."""
+    if ticket.status == Status.SUBMITTED:
+        return _active_users(Role.INTAKE_OFFICER, None)
+    if ticket.assignee is not None and ticket.assignee.active:
+        return [ticket.assignee]
+    return _active_users(Role.DEPARTMENT_OFFICER, ticket.department_id) or department_heads(ticket.department_id)
+
+
+def _to_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime) -> list[Notification]:
+    contact = submitter_contact(ticket)
+    if contact is None:
+        return []
+    channel, address = contact
+    return _maybe(
+        create(f"{key}:submitter", kind, channel, address, language=ticket.language, ticket=ticket, params=params, now=now)
+    )
+
+
+def _staff_recipients(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+    action = Action(event.action)
+    payload = event.payload
+    if action == Action.ESCALATE:
+        return leaders() if payload.get("level") == "leader" else department_heads(ticket.department_id)
+    if action == Action.ASSIGN:
+        assignee = ticket.assignee
+        return [assignee] if assignee is not None and assignee.id != event.actor_id else []
+    if action == Action.RETURN_ANSWER:
+        return [ticket.assignee] if ticket.assignee is not None else []
+    if action in (Action.PROVIDE_INFO, Action.REOPEN):
+        return officers_or_heads(ticket)
+    if action in (Action.SUBMIT_ANSWER, Action.TRANSFER):
+        return department_heads(ticket.department_id)
+    if action == Action.REQUEST_CONTRIBUTION:
+        department_id = db.session.scalar(select(Department.id).where(Department.code == payload.get("department")))
+        return department_heads(department_id) if department_id else []
+    return []
+
+
+def _active_users(role: Role, department_id: int | None) -> list[User]:
+    query = select(User).where(User.role == role.value, User.active.is_(True)).order_by(User.id)
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    return list(db.session.scalars(query))
+
+
+def _maybe(notification: Notification | None) -> list[Notification]:
+    return [notification] if notification is not None else []

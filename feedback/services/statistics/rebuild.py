@@ -1,0 +1,108 @@
+"""Compiling the statistics again in full, by an administrator's request or the command line,
+with its progress where the administrators' jobs page can show it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+
+from feedback.background.outbox import add_job, commit_and_relay
+from feedback.background.registry import REBUILD_STATISTICS
+from feedback.background.queues import named_lock, redis_connection
+from feedback.extensions import db
+from feedback.models import StatChange, StatState, Ticket, User, utcnow
+from feedback.services.statistics import rollups
+from feedback.services.access import require_administrator
+
+PROGRESS_KEY = "pakn:statistics:rebuild"
+# Long enough for a million tickets on a slow disk; the update job waits, it is not lost.
+LOCK_SECONDS = 6 * 3600
+
+
+class RebuildBusy(RuntimeError):
+    """The statistics job kept its lock for longer than a rebuild waits."""
+
+
+@dataclass(frozen=True)
+class RebuildProgress:
+    state: str  # queued, running, done
+    done: int
+    total: int
+    at: datetime | None
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class StatisticsStatus:
+    horizon: datetime | None
+    updated_at: datetime | None
+    rebuilt_at: datetime | None
+    waiting_changes: int
+
+
+def statistics_status() -> StatisticsStatus:
+    state = db.session.get(StatState, 1)
+    waiting = db.session.scalar(select(func.count(func.distinct(StatChange.ticket_id)))) or 0
+    if state is None:
+        return StatisticsStatus(None, None, None, waiting)
+    return StatisticsStatus(state.horizon, state.updated_at, state.rebuilt_at, waiting)
+
+
+def request_rebuild(actor: User) -> None:
+    require_administrator(actor)
+    add_job(REBUILD_STATISTICS)
+    commit_and_relay()
+    _record("queued", 0, 0)
+
+
+def run_rebuild(progress: Callable[[int], None] | None = None, wait_seconds: int = 600) -> rollups.RebuildResult:
+    """Rebuild under the statistics job's lock, so that no update is applied to tables being
+    replaced under it; raises RebuildBusy if the lock is not free within `wait_seconds`."""
+    lock = named_lock("statistics", LOCK_SECONDS, blocking_timeout=wait_seconds)
+    if not lock.acquire():
+        raise RebuildBusy()
+    try:
+        total = db.session.scalar(select(func.count(Ticket.id))) or 0
+        done = 0
+        _record("running", 0, total)
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            _record("running", done, total)
+            if progress:
+                progress(count)
+
+        result = rollups.rebuild(progress=advance)
+        _record("done", result.tickets, result.tickets)
+        return result
+    finally:
+        lock.release()
+
+
+def _record(state: str, done: int, total: int) -> None:
+    try:
+        redis_connection().hset(
+            PROGRESS_KEY, mapping={"state": state, "done": done, "total": total, "at": utcnow().isoformat()}
+        )
+    except RedisError:
+        pass  # Progress is a courtesy; the rebuild itself needs only the database.
+
+
+def rebuild_progress() -> RebuildProgress | None:
+    """The last rebuild's progress; None if none was recorded (or Redis is unreachable)."""
+    try:
+        values = redis_connection().hgetall(PROGRESS_KEY)
+    except RedisError:
+        return None
+    if not values:
+        return None
+    text = {key.decode(): value.decode() for key, value in values.items()}
+    return RebuildProgress(text["state"], int(text["done"]), int(text["total"]), datetime.fromisoformat(text["at"]))
