@@ -85,7 +85,8 @@ def load_settings(
         "SMS_HTTP_TOKEN": environ.get("SMS_HTTP_TOKEN") or None,
         # Seconds before each new attempt after a transient failure; then the message is failed.
         "NOTIFICATION_RETRY_DELAYS": tuple(
-            int(delay) for delay in (environ.get("NOTIFICATION_RETRY_DELAYS") or "60,300,900,3600,10800,21600").split(",")
+            int(delay)
+            for delay in (environ.get("NOTIFICATION_RETRY_DELAYS") or "60,300,900,3600,10800,21600").split(",")
         ),
         # How long a worker holds a message it is sending before another may take it over.
         "NOTIFICATION_LEASE_SECONDS": int(environ.get("NOTIFICATION_LEASE_SECONDS") or 120),

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_statistics.py --tickets 20000          # quick, SQLite file in /tmp/bench
     psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE bench_stats'       # once
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_stats .venv/bin/python bench/bench_statistics.py
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_stats \
+        .venv/bin/python bench/bench_statistics.py
 
 The "seed" phase wipes the database named. See bench/README.md ("Statistics") for the figures.
 """
@@ -17,7 +18,8 @@ import random
 import resource
 import sys
 import time
-from datetime import UTC, datetime, time as clock_time, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +39,8 @@ from feedback.extensions import db  # noqa: E402
 from feedback.models import StatChange, StatRollup, StatState, Ticket, TicketEvent, TicketStat, utcnow  # noqa: E402
 from feedback.services import rollups  # noqa: E402
 from feedback.services.deadlines.calendar import working_calendar  # noqa: E402
-from feedback.services.statistics.reading import StatFilters, data_months, overall  # noqa: E402
 from feedback.services.handling.events import case_of, recorded_events  # noqa: E402
+from feedback.services.statistics.reading import StatFilters, data_months, overall  # noqa: E402
 from workflows import replay_case  # noqa: E402
 
 SCRATCH = Path("/tmp/bench")
@@ -91,13 +93,15 @@ def main() -> None:
 
 
 def make_app(url: str) -> Flask:
-    return create_app({
-        "SECRET_KEY": "bench",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "REDIS_URL": None,
-        "RATELIMIT_ENABLED": False,
-        "TOTP_REQUIRED_ROLES": (),
-    })
+    return create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": None,
+            "RATELIMIT_ENABLED": False,
+            "TOTP_REQUIRED_ROLES": (),
+        }
+    )
 
 
 def fresh_database(url: str) -> None:
@@ -151,9 +155,11 @@ def seed(app: Flask, url: str, count: int, seed_value: int) -> dict[str, Any]:
             "replayed": checked,
             "size_mb": database_size_mb(url),
         }
-    print(f"seeded {summary['tickets']:,} tickets and {summary['events']:,} events in {summary['seconds']:.0f} s "
-          f"(ANALYZE {summary['analyze_seconds']:.0f} s of it), "
-          f"{summary['size_mb']:,} MB; replayed {checked} tickets: events agree with columns")
+    print(
+        f"seeded {summary['tickets']:,} tickets and {summary['events']:,} events in {summary['seconds']:.0f} s "
+        f"(ANALYZE {summary['analyze_seconds']:.0f} s of it), "
+        f"{summary['size_mb']:,} MB; replayed {checked} tickets: events agree with columns"
+    )
     print("  statuses:", ", ".join(f"{k} {v:,}" for k, v in sorted(summary["statuses"].items())))
     return summary
 
@@ -228,13 +234,29 @@ def mix(app: Flask) -> dict[str, Any]:
         if months is None:
             return {}
         totals = overall(StatFilters(first=months[0], last=months[1]))
-    names = ("received", "rejected", "backlog", "overdue", "on_time_rate", "on_time_rate_national",
-             "satisfaction_rate", "satisfaction_rate_national", "rating_coverage", "reopen_rate",
-             "transfers_per_ticket", "median_days", "p90_days")
+    names = (
+        "received",
+        "rejected",
+        "backlog",
+        "overdue",
+        "on_time_rate",
+        "on_time_rate_national",
+        "satisfaction_rate",
+        "satisfaction_rate_national",
+        "rating_coverage",
+        "reopen_rate",
+        "transfers_per_ticket",
+        "median_days",
+        "p90_days",
+    )
     figures = {name: getattr(totals, name) for name in names}
-    print("  the history:", ", ".join(
-        f"{name} {value:.3f}" if isinstance(value, float) else f"{name} {value:,}" for name, value in figures.items()
-    ))
+    print(
+        "  the history:",
+        ", ".join(
+            f"{name} {value:.3f}" if isinstance(value, float) else f"{name} {value:,}"
+            for name, value in figures.items()
+        ),
+    )
     return figures
 
 
@@ -248,9 +270,11 @@ def peak_rss_mb() -> int:
 
 
 def print_rebuild(result: dict[str, Any]) -> None:
-    print(f"rebuild: {result['tickets']:,} tickets in {result['seconds']:.1f} s, {result['rollup_rows']:,} rollup rows "
-          f"({', '.join(f'{k} {v:,}' for k, v in sorted(result['cubes'].items()))}); "
-          f"peak RSS {result['peak_rss_mb']:,} MB (process before: {result['baseline_rss_mb']:,} MB)")
+    print(
+        f"rebuild: {result['tickets']:,} tickets in {result['seconds']:.1f} s, {result['rollup_rows']:,} rollup rows "
+        f"({', '.join(f'{k} {v:,}' for k, v in sorted(result['cubes'].items()))}); "
+        f"peak RSS {result['peak_rss_mb']:,} MB (process before: {result['baseline_rss_mb']:,} MB)"
+    )
 
 
 # The incremental update ------------------------------------------------------------------
@@ -291,12 +315,16 @@ def bench_update(app: Flask, steps: int, seed_value: int, verify: bool) -> dict[
             "midnight_tickets": passed,
             "midnight_seconds": round(midnight_seconds, 2),
         }
-        print(f"update: {events:,} events on {tickets:,} tickets through the services "
-              f"(a step: p50 {result['steps_p50_ms']} ms, p95 {result['steps_p95_ms']} ms); "
-              f"update() recomputed {recomputed:,} tickets in {seconds:.2f} s = {result['ms_per_event']} ms per event, "
-              f"{result['ms_per_ticket']} ms per ticket")
-        print(f"  with nothing to do: p50 {result['idle_p50_ms']} ms, p95 {result['idle_p95_ms']} ms; "
-              f"after the next working day ends: {passed:,} tickets passed their deadline, {midnight_seconds:.2f} s")
+        print(
+            f"update: {events:,} events on {tickets:,} tickets through the services "
+            f"(a step: p50 {result['steps_p50_ms']} ms, p95 {result['steps_p95_ms']} ms); "
+            f"update() recomputed {recomputed:,} tickets in {seconds:.2f} s = {result['ms_per_event']} ms per event, "
+            f"{result['ms_per_ticket']} ms per ticket"
+        )
+        print(
+            f"  with nothing to do: p50 {result['idle_p50_ms']} ms, p95 {result['idle_p95_ms']} ms; "
+            f"after the next working day ends: {passed:,} tickets passed their deadline, {midnight_seconds:.2f} s"
+        )
         if verify:
             result["verified"] = verify_against_rebuild()
     return result
@@ -327,8 +355,10 @@ def verify_against_rebuild() -> int:
     rollups.rebuild(now=horizon)
     rebuilt = rollup_snapshot()
     differing = [key for key in incremental.keys() | rebuilt.keys() if incremental.get(key) != rebuilt.get(key)]
-    print(f"  verified: {len(rebuilt):,} rollup rows, {len(differing)} differ from a full rebuild"
-          + (f", e.g. {sorted(differing)[:3]}" if differing else ""))
+    print(
+        f"  verified: {len(rebuilt):,} rollup rows, {len(differing)} differ from a full rebuild"
+        + (f", e.g. {sorted(differing)[:3]}" if differing else "")
+    )
     assert not differing
     return len(rebuilt)
 
@@ -338,7 +368,9 @@ def rollup_snapshot() -> dict[tuple[Any, ...], tuple[Any, ...]]:
     keys = [column for column in table.columns if column.primary_key]
     values = [column for column in table.columns if not column.primary_key]
     return {
-        tuple(row[: len(keys)]): tuple(json.dumps(v, sort_keys=True) if isinstance(v, dict) else v for v in row[len(keys):])
+        tuple(row[: len(keys)]): tuple(
+            json.dumps(v, sort_keys=True) if isinstance(v, dict) else v for v in row[len(keys) :]
+        )
         for row in db.session.execute(select(*keys, *values))
     }
 

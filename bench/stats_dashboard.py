@@ -122,7 +122,9 @@ def bench_services(app: Flask, runs: int) -> dict[str, tuple[float, float]]:
     return results
 
 
-def bench_pages(app: Flask, runs: int, matching: str = "", budget_seconds: float = 120) -> dict[str, tuple[float, float, int]]:
+def bench_pages(
+    app: Flask, runs: int, matching: str = "", budget_seconds: float = 120
+) -> dict[str, tuple[float, float, int]]:
     """Each URL once untimed, then `runs` times, or for `budget_seconds` (and at least 20 times)
     when slow."""
     with app.app_context():

@@ -31,10 +31,10 @@ from feedback.codes import _check_symbol as check_symbol
 from feedback.demo import DEMO_ACCOUNTS
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, Ticket, User
-from feedback.services.statistics import rollups
 from feedback.services.deadlines.calendar import clock_for, working_calendar
 from feedback.services.intake.routing import route_submission
 from feedback.services.intake.rules import STAFF_CHANNELS
+from feedback.services.statistics import rollups
 from feedback.text import fingerprint, fold
 from workflows import Action, Case, Clock, Role, WorkingCalendar, case, changes
 from workflows.ladder import ESCALATION_OF, ladder
@@ -272,17 +272,30 @@ class Histories:
                        officer, Role.DEPARTMENT_OFFICER, payload={"assignee": officer}, public=False)
         if rng.random() < STARTED:
             at = self._office(self._at + DAY * rng.uniform(0, 1.5), rng)
-            self._step(Action.START, case.start(self._case, Role.DEPARTMENT_OFFICER), at, officer, Role.DEPARTMENT_OFFICER)
+            started = case.start(self._case, Role.DEPARTMENT_OFFICER)
+            self._step(Action.START, started, at, officer, Role.DEPARTMENT_OFFICER)
             if rng.random() < ASKED:
                 at = self._office(self._at + DAY * rng.uniform(0.3, 3), rng)
                 question = "Đề nghị ông/bà cung cấp thêm hình ảnh và vị trí cụ thể."
-                self._step(Action.REQUEST_INFO, case.request_info(self._case, Role.DEPARTMENT_OFFICER, at, question),
-                           at, officer, Role.DEPARTMENT_OFFICER, reason=question)
+                self._step(
+                    Action.REQUEST_INFO,
+                    case.request_info(self._case, Role.DEPARTMENT_OFFICER, at, question),
+                    at,
+                    officer,
+                    Role.DEPARTMENT_OFFICER,
+                    reason=question,
+                )
                 if rng.random() < NEVER_ANSWERED:
                     return
                 at = self._at + DAY * rng.uniform(0.5, 8)
-                self._step(Action.PROVIDE_INFO, case.provide_info(self._case, at, clock), at, None, Role.SUBMITTER,
-                           payload={"text": "Tôi gửi bổ sung vị trí và hình ảnh."})
+                self._step(
+                    Action.PROVIDE_INFO,
+                    case.provide_info(self._case, at, clock),
+                    at,
+                    None,
+                    Role.SUBMITTER,
+                    payload={"text": "Tôi gửi bổ sung vị trí và hình ảnh."},
+                )
         due = self._case.resolve_due
         assert due is not None
         # The share of the allowed time the answer takes: median about half, one in eight late.
@@ -292,20 +305,37 @@ class Histories:
             head = province.heads.get(self._case.department)
             reason = "Cần phối hợp với đơn vị liên quan để kiểm tra hiện trường."
             days = rng.randint(3, clock.policy.max_extension_days)
-            self._step(Action.EXTEND, case.extend(self._case, Role.DEPARTMENT_HEAD if head else Role.LEADER, days,
-                                                  reason, clock, at),
-                       at, head or province.leader, Role.DEPARTMENT_HEAD if head else Role.LEADER, reason=reason,
-                       payload={"days": days, "previous_due": due.isoformat()})
+            self._step(
+                Action.EXTEND,
+                case.extend(self._case, Role.DEPARTMENT_HEAD if head else Role.LEADER, days, reason, clock, at),
+                at,
+                head or province.leader,
+                Role.DEPARTMENT_HEAD if head else Role.LEADER,
+                reason=reason,
+                payload={"days": days, "previous_due": due.isoformat()},
+            )
         if target - self._at > DAY * 9:
             at = self._office(self._at + DAY * 7, rng)
             note = "Đơn vị đang phối hợp kiểm tra, sẽ trả lời trong thời hạn."
-            self._step(Action.PROGRESS_UPDATE, case.progress_update(self._case, Role.DEPARTMENT_OFFICER, at, note), at,
-                       officer, Role.DEPARTMENT_OFFICER, reason=note)
+            self._step(
+                Action.PROGRESS_UPDATE,
+                case.progress_update(self._case, Role.DEPARTMENT_OFFICER, at, note),
+                at,
+                officer,
+                Role.DEPARTMENT_OFFICER,
+                reason=note,
+            )
         at = self._office(max(target, self._at + HOUR / 2), rng)
         self._escalate(at, clock)
         self._answer = rng.choice(province.answers.get(self._case.department) or province.answers[""])
-        self._step(Action.RESOLVE, case.resolve(self._case, Role.DEPARTMENT_OFFICER, at), at, officer,
-                   Role.DEPARTMENT_OFFICER, payload={"answer": self._answer[0]})
+        self._step(
+            Action.RESOLVE,
+            case.resolve(self._case, Role.DEPARTMENT_OFFICER, at),
+            at,
+            officer,
+            Role.DEPARTMENT_OFFICER,
+            payload={"answer": self._answer[0]},
+        )
         self._after_answer(clock, rng)
 
     def _after_answer(self, clock: Clock, rng: random.Random) -> None:
@@ -320,21 +350,34 @@ class Histories:
             rating = [self._ticket, level, "", False, at]
             self.ratings.append(rating)
             if level != "not_satisfied" or not case.may_reopen(self._case):
-                self._step(Action.CLOSE, case.close(self._case, Role.SUBMITTER, at), at, None, Role.SUBMITTER,
-                           payload={"rating": level})
+                self._step(
+                    Action.CLOSE,
+                    case.close(self._case, Role.SUBMITTER, at),
+                    at,
+                    None,
+                    Role.SUBMITTER,
+                    payload={"rating": level},
+                )
                 return
             if rng.random() < REOPENED:
                 at = min(self._at + DAY * rng.uniform(0.2, 4), closing - HOUR)
                 reason = "Vấn đề chưa được giải quyết triệt để."
-                self._step(Action.REOPEN, case.reopen(self._case, at, reason, clock), at, None, Role.SUBMITTER,
-                           reason=reason)
+                self._step(
+                    Action.REOPEN, case.reopen(self._case, at, reason, clock), at, None, Role.SUBMITTER, reason=reason
+                )
                 rating[3] = True
                 self._round(clock, rng)
                 return
         # The follow-up sweep closes what the submitter left.
         at = closing + timedelta(minutes=rng.uniform(1, 50))
-        self._step(Action.CLOSE, case.close(self._case, Role.SYSTEM, at), at, None, Role.SYSTEM,
-                   payload={"why": "not_rated" if rating is None else "not_reopened"})
+        self._step(
+            Action.CLOSE,
+            case.close(self._case, Role.SYSTEM, at),
+            at,
+            None,
+            Role.SYSTEM,
+            payload={"why": "not_rated" if rating is None else "not_reopened"},
+        )
 
     def _escalate(self, until: datetime, clock: Clock) -> None:
         """What the deadline sweep records before `until`: the head, then the leader."""
@@ -344,24 +387,48 @@ class Histories:
                 continue
             at = rung.at + timedelta(minutes=3)
             due = self._case.due
-            self._step(Action.ESCALATE, case.escalate(self._case, Role.SYSTEM, level), at, None, Role.SYSTEM,
-                       payload={"level": level.value, "why": "overdue", "due": due.isoformat()}, public=False)
+            self._step(
+                Action.ESCALATE,
+                case.escalate(self._case, Role.SYSTEM, level),
+                at,
+                None,
+                Role.SYSTEM,
+                payload={"level": level.value, "why": "overdue", "due": due.isoformat()},
+                public=False,
+            )
 
     # Rows ------------------------------------------------------------------------------
 
     def _step(
-        self, action: Action, after: Case, at: datetime, actor: int | None, role: Role, *,
-        reason: str | None = None, payload: dict[str, Any] | None = None, public: bool = True,
+        self,
+        action: Action,
+        after: Case,
+        at: datetime,
+        actor: int | None,
+        role: Role,
+        *,
+        reason: str | None = None,
+        payload: dict[str, Any] | None = None,
+        public: bool = True,
     ) -> None:
         if at > self.now:
             raise _Later
         before = self._case
         at = max(at, self._at)
-        self.events.append((
-            self._ticket, action.value, before.status.value if before else None,
-            after.status.value, actor, role.value, reason,
-            json.dumps({**(payload or {}), "changes": changes(before, after)}), public, at,
-        ))
+        self.events.append(
+            (
+                self._ticket,
+                action.value,
+                before.status.value if before else None,
+                after.status.value,
+                actor,
+                role.value,
+                reason,
+                json.dumps({**(payload or {}), "changes": changes(before, after)}),
+                public,
+                at,
+            )
+        )
         self._case, self._at = after, at
 
     def _office(self, moment: datetime, rng: random.Random) -> datetime:
@@ -469,7 +536,9 @@ def generated(
             yield waiting.popleft().get()
 
 
-def _generate(task: tuple[int, list[tuple[int, date]]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[list[Any]]]:
+def _generate(
+    task: tuple[int, list[tuple[int, date]]],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[list[Any]]]:
     index, chunk = task
     assert _GENERATOR is not None
     province, now, seed = _GENERATOR
@@ -515,9 +584,9 @@ def after_load() -> None:
     if db.engine.dialect.name != "postgresql":
         return
     for table in ("ticket", "ticket_event", "rating"):
-        db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"
-        ))
+        db.session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))")
+        )
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))

@@ -15,8 +15,6 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import Ticket, TicketEvent, User, utcnow
-from feedback.services.handling.cooperation import transfer_ticket
-from feedback.services.submitters.responses import provide_information, rate_ticket
 from feedback.services.handling.actions import (
     accept_ticket,
     add_note,
@@ -25,6 +23,8 @@ from feedback.services.handling.actions import (
     request_information,
     resolve_ticket,
 )
+from feedback.services.handling.cooperation import transfer_ticket
+from feedback.services.submitters.responses import provide_information, rate_ticket
 from workflows import Role, Status
 
 ANSWER = "Đơn vị đã kiểm tra và khắc phục xong. Trân trọng cảm ơn ông/bà."
@@ -60,7 +60,10 @@ def apply_steps(target_events: int, rng: random.Random) -> list[float]:
         step()
         timings.append((time.perf_counter() - started) * 1000)
         db.session.remove()
-        if number % 20 == 0 and (db.session.scalar(select(func.max(TicketEvent.id))) or 0) - first_event >= target_events:
+        if (
+            number % 20 == 0
+            and (db.session.scalar(select(func.max(TicketEvent.id))) or 0) - first_event >= target_events
+        ):
             break
     return timings
 
@@ -112,4 +115,3 @@ class _Staff:
             level = rng.choices(("satisfied", "acceptable", "not_satisfied"), (70, 20, 10))[0]
             return lambda: rate_ticket(db.session.get_one(Ticket, ticket_id), level, "", now=now)
         raise ValueError(action)
-

@@ -17,19 +17,19 @@ from feedback.background.queues import QUEUE_NAMES, is_embedded, redis_connectio
 from feedback.background.workers import AppWorker, make_worker
 from feedback.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, is_seeded, seed_demo, seed_sample_tickets
 from feedback.extensions import db
+from feedback.jobs import update_statistics
 from feedback.models import STAFF_ROLES, Department, Ticket, User, utcnow
-from feedback.services.organisation.structure import Invalid, import_areas
+from feedback.services.accounts.security import clock, find_account
 from feedback.services.accounts.staff import (
-    create_user,
     MIN_PASSWORD_LENGTH,
     UserFilters,
+    create_user,
     deactivate_user,
     find_user,
     set_user_password,
     staff_users,
 )
-from feedback.services.accounts.security import clock, find_account
-from feedback.jobs import update_statistics
+from feedback.services.organisation.structure import Invalid, import_areas
 from feedback.services.statistics import rollups
 from feedback.services.statistics.rebuild import RebuildBusy, run_rebuild
 from workflows import Role
@@ -131,7 +131,9 @@ def rebuild_statistics_command() -> None:
         try:
             result = run_rebuild(progress=bar.update, wait_seconds=120)
         except RebuildBusy:
-            raise click.ClickException("The statistics job has held its lock for two minutes; try again later.") from None
+            raise click.ClickException(
+                "The statistics job has held its lock for two minutes; try again later."
+            ) from None
     click.echo(f"Compiled {result.rows} rows from {result.tickets} tickets.")
 
 
@@ -140,7 +142,11 @@ def rebuild_statistics_command() -> None:
 def update_statistics_command() -> None:
     """Apply the changes waiting for the statistics job now, in this process."""
     count = update_statistics()
-    click.echo("The statistics job is running elsewhere; nothing was done." if count is None else f"Recomputed {count} tickets.")
+    click.echo(
+        "The statistics job is running elsewhere; nothing was done."
+        if count is None
+        else f"Recomputed {count} tickets."
+    )
 
 
 @click.command("demo-code")

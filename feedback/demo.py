@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import AnswerTemplate, Area, Category, Department, RoutingRule, Ticket, User, utcnow
-from feedback.services.submitters.responses import rate_ticket
 from feedback.services.handling.actions import accept_ticket, resolve_ticket
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.services.submitters.responses import rate_ticket
 from workflows import Role
 
 DATA = Path(__file__).parent / "data"
@@ -39,21 +39,21 @@ LOCAL_RULES = (
 # Standard answers staff start from: (category code or None for any subject, language, title, body).
 ANSWER_TEMPLATES = (
     ("GTDB", "vi", "Đã sửa chữa mặt đường",
-     "Kính gửi ông/bà,\n\nSở Xây dựng đã tiếp nhận phản ánh và chỉ đạo đơn vị quản lý đường bộ kiểm tra, "
+     ("Kính gửi ông/bà,\n\nSở Xây dựng đã tiếp nhận phản ánh và chỉ đạo đơn vị quản lý đường bộ kiểm tra, "
      "sửa chữa hư hỏng tại vị trí ông/bà nêu. Việc sửa chữa đã hoàn thành vào ngày ...\n\n"
-     "Trân trọng cảm ơn ông/bà đã phản ánh."),
+     "Trân trọng cảm ơn ông/bà đã phản ánh.")),
     ("CTN", "vi", "Đã khơi thông cống thoát nước",
-     "Kính gửi ông/bà,\n\nĐơn vị thoát nước đã nạo vét, khơi thông tuyến cống tại khu vực ông/bà phản ánh. "
-     "Sở Xây dựng sẽ tiếp tục theo dõi trong mùa mưa.\n\nTrân trọng cảm ơn ông/bà đã phản ánh."),
+     ("Kính gửi ông/bà,\n\nĐơn vị thoát nước đã nạo vét, khơi thông tuyến cống tại khu vực ông/bà phản ánh. "
+     "Sở Xây dựng sẽ tiếp tục theo dõi trong mùa mưa.\n\nTrân trọng cảm ơn ông/bà đã phản ánh.")),
     ("MTRT", "vi", "Đã thu gom rác thải",
-     "Kính gửi ông/bà,\n\nĐơn vị vệ sinh môi trường đã thu gom rác thải tại địa điểm ông/bà nêu và bố trí "
-     "lịch thu gom thường xuyên.\n\nTrân trọng cảm ơn ông/bà đã phản ánh."),
+     ("Kính gửi ông/bà,\n\nĐơn vị vệ sinh môi trường đã thu gom rác thải tại địa điểm ông/bà nêu và bố trí "
+     "lịch thu gom thường xuyên.\n\nTrân trọng cảm ơn ông/bà đã phản ánh.")),
     (None, "vi", "Trả lời chung",
-     "Kính gửi ông/bà,\n\nCơ quan đã tiếp nhận và xem xét phản ánh, kiến nghị của ông/bà. Kết quả xử lý như sau: "
-     "...\n\nTrân trọng cảm ơn ông/bà đã phản ánh."),
+     ("Kính gửi ông/bà,\n\nCơ quan đã tiếp nhận và xem xét phản ánh, kiến nghị của ông/bà. Kết quả xử lý như sau: "
+     "...\n\nTrân trọng cảm ơn ông/bà đã phản ánh.")),
     (None, "en", "General answer",
-     "Dear Sir or Madam,\n\nWe have received and examined your feedback. This is what was done: ...\n\n"
-     "Thank you for writing to us."),
+     ("Dear Sir or Madam,\n\nWe have received and examined your feedback. This is what was done: ...\n\n"
+     "Thank you for writing to us.")),
 )
 
 

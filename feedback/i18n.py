@@ -55,23 +55,30 @@ REFUSAL_MESSAGES = {
     Refusal.INVALID_SOURCE: _l("That action is not possible while the ticket is “%(status)s”."),
     Refusal.ROLE_NOT_ALLOWED: _l("Your role does not allow that action on this ticket."),
     Refusal.REASON_REQUIRED: _l("Give a reason."),
-    Refusal.TRANSFER_LIMIT: _l("This ticket has been transferred %(transfers)d times already: only a leader can move it "
-                               "again. Ask a leader to decide."),
+    Refusal.TRANSFER_LIMIT: _l(
+        "This ticket has been transferred %(transfers)d times already: only a leader can move it "
+        "again. Ask a leader to decide."
+    ),
     Refusal.SAME_DEPARTMENT: _l("The ticket is already with that department."),
-    Refusal.TRANSFERS_LEFT: _l("The ticket can still be transferred: a leader decides only after %(transfers)d "
-                               "transfers."),
+    Refusal.TRANSFERS_LEFT: _l(
+        "The ticket can still be transferred: a leader decides only after %(transfers)d transfers."
+    ),
     Refusal.DECISION_ALREADY_REQUESTED: _l("A leader has already been asked to decide."),
     Refusal.ALREADY_EXTENDED: _l("The deadline has already been extended once; it cannot be extended again."),
     Refusal.EXTENSION_OUT_OF_RANGE: _l("Extend by 1 to %(max_days)d working days."),
     Refusal.NO_DEADLINE: _l("The ticket has no deadline to extend yet: accept it first."),
     Refusal.REOPEN_LIMIT: _l("This submission has been reopened once already; it cannot be reopened again."),
-    Refusal.OFFICERS_ASSIGN_THEMSELVES: _l("Officers can only take a ticket themselves; the head assigns it to others."),
+    Refusal.OFFICERS_ASSIGN_THEMSELVES: _l(
+        "Officers can only take a ticket themselves; the head assigns it to others."
+    ),
     Refusal.ALREADY_ASSIGNED: _l("The ticket is already assigned to that person."),
     Refusal.NO_DRAFT: _l("Save the answer as a draft first."),
     Refusal.NOTHING_TO_APPROVE: _l("No answer is awaiting approval."),
     Refusal.APPROVAL_REQUIRED: _l("The head must approve the answer before it is published: send it for approval."),
-    Refusal.ANSWER_DIFFERS_FROM_APPROVED: _l("This text differs from the approved answer: publish the approved text, "
-                                             "or send the changed answer for approval again."),
+    Refusal.ANSWER_DIFFERS_FROM_APPROVED: _l(
+        "This text differs from the approved answer: publish the approved text, "
+        "or send the changed answer for approval again."
+    ),
     Refusal.APPROVAL_NOT_NEEDED: _l("Your answer needs no approval: publish it directly."),
     Refusal.NOT_A_RECORD: _l("That action cannot be recorded on its own."),
     Refusal.ALREADY_ESCALATED: _l("The ticket has already been escalated that far."),
@@ -149,10 +156,16 @@ INDICATOR_LABELS = {
     "resolved": (_l("Answered"), _l("Answers published in the period (a reopened ticket counts when answered again).")),
     "backlog": (_l("Open"), _l("Tickets not yet answered at the end of the period.")),
     "overdue": (_l("Open and overdue"), _l("Open tickets past their deadline at the end of the period.")),
-    "on_time_rate": (_l("On-time rate"), _l("Answered on time ÷ (answered + open and overdue): leaving late work open does not help.")),
+    "on_time_rate": (
+        _l("On-time rate"),
+        _l("Answered on time ÷ (answered + open and overdue): leaving late work open does not help."),
+    ),
     "on_time_rate_national": (_l("On-time rate (national form)"), _l("Answered on time ÷ all answered.")),
     "satisfaction_rate": (_l("Satisfaction rate"), _l("(Rated − not satisfied) ÷ rated.")),
-    "satisfaction_rate_national": (_l("Satisfaction rate (national form)"), _l("(Answered − not satisfied − late) ÷ answered; an unrated answer counts as satisfied.")),
+    "satisfaction_rate_national": (
+        _l("Satisfaction rate (national form)"),
+        _l("(Answered − not satisfied − late) ÷ answered; an unrated answer counts as satisfied."),
+    ),
     "rated": (_l("Rated"), _l("Answers of the period that their submitter rated.")),
     "rating_coverage": (_l("Rating coverage"), _l("Rated ÷ answered.")),
     "median_days": (_l("Median handling time"), _l("Working days from submission to answer, for half of the answers.")),

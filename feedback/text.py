@@ -7,14 +7,55 @@ stored text and the query makes them meet, with plain LIKE on SQLite and Postgre
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 # Syllables too common to say anything about what a submission is about.
 _STOP_SYLLABLES = frozenset(
-    "va cua la co cho voi tai o trong nay do da dang se duoc khong ko thi ma nhung cac mot "
-    "the and of the to in on at is are for a an this that it be with".split()
+    [
+        "va",
+        "cua",
+        "la",
+        "co",
+        "cho",
+        "voi",
+        "tai",
+        "o",
+        "trong",
+        "nay",
+        "do",
+        "da",
+        "dang",
+        "se",
+        "duoc",
+        "khong",
+        "ko",
+        "thi",
+        "ma",
+        "nhung",
+        "cac",
+        "mot",
+        "the",
+        "and",
+        "of",
+        "the",
+        "to",
+        "in",
+        "on",
+        "at",
+        "is",
+        "are",
+        "for",
+        "a",
+        "an",
+        "this",
+        "that",
+        "it",
+        "be",
+        "with",
+    ]
 )
 
 
@@ -43,7 +84,7 @@ def fingerprint(*parts: str) -> str:
 def shingles(text: str) -> frozenset[str]:
     """Syllables and pairs of syllables: Vietnamese words are mostly two syllables long."""
     syllables = [s for s in fold(text).split() if s not in _STOP_SYLLABLES]
-    pairs = (f"{a} {b}" for a, b in zip(syllables, syllables[1:], strict=False))
+    pairs = (f"{a} {b}" for a, b in itertools.pairwise(syllables))
     return frozenset(syllables).union(pairs)
 
 

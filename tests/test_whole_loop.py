@@ -108,12 +108,20 @@ def test_citizen_to_dashboard(
     page = client.get("/dashboard/").get_data(as_text=True)
     row = page[page.index('<tr data-key="SXD">'):]
     row = row[: row.index("</tr>")]
-    on_time = re.search(r'data-indicator="on_time_rate">\s*<span class="rate-figure"><span class="rate [^"]+">([^<]+)<', row).group(1)
-    satisfaction = re.search(r'data-indicator="satisfaction_rate">\s*<span class="rate-figure"><span class="rate [^"]+">([^<]+)<', row).group(1)
+    on_time = re.search(
+        r'data-indicator="on_time_rate">\s*<span class="rate-figure"><span class="rate [^"]+">([^<]+)<', row
+    ).group(1)
+    satisfaction = re.search(
+        r'data-indicator="satisfaction_rate">\s*<span class="rate-figure"><span class="rate [^"]+">([^<]+)<', row
+    ).group(1)
     assert re.fullmatch(r"100[.,]0\s?%", on_time) and re.fullmatch(r"100[.,]0\s?%", satisfaction)
     with app.app_context():
         stats = db.session.scalars(
-            select(StatRollup).where(StatRollup.cube == "dc", StatRollup.grain == "m",
-                                     StatRollup.department_id == known["construction"], StatRollup.channel != EVERY)
+            select(StatRollup).where(
+                StatRollup.cube == "dc",
+                StatRollup.grain == "m",
+                StatRollup.department_id == known["construction"],
+                StatRollup.channel != EVERY,
+            )
         ).one()
         assert (stats.received, stats.resolved, stats.rated, stats.not_satisfied) == (1, 1, 1, 0)

@@ -9,17 +9,14 @@ from . import case
 from .calendar import TIMEZONE, WorkingCalendar, end_of_day, local_date
 from .case import (
     CASE_FIELDS,
-    AnswerState,
     MAX_REOPENINGS,
     MAX_TRANSFERS,
+    AnswerState,
     Case,
     Clock,
     Escalation,
-    RecordedEvent,
     StepRefused,
-    changes,
     next_progress_update,
-    replay_case,
 )
 from .deadlines import (
     DeadlinePolicy,
@@ -29,6 +26,7 @@ from .deadlines import (
     resume_deadline,
 )
 from .ladder import Rung, Step, escalation_due, ladder
+from .replay import RecordedEvent, changes, replay_case
 from .routing import RoutingDecision, Rule, route
 from .states import (
     OPEN,
@@ -50,7 +48,6 @@ from .states import (
 
 __all__ = [
     "CASE_FIELDS",
-    "AnswerState",
     "MAX_REOPENINGS",
     "MAX_TRANSFERS",
     "OPEN",
@@ -58,6 +55,7 @@ __all__ = [
     "TIMEZONE",
     "TRANSITIONS",
     "Action",
+    "AnswerState",
     "Case",
     "Clock",
     "DeadlinePolicy",
@@ -65,8 +63,8 @@ __all__ = [
     "EventFact",
     "IllegalTransition",
     "ReasonRequired",
-    "Refusal",
     "RecordedEvent",
+    "Refusal",
     "ReplayError",
     "Role",
     "RoutingDecision",

@@ -2,18 +2,15 @@
 
 Each step checks the move with the transition table, then returns a new `Case`; nothing is
 changed when a step raises. The services store the fields that a step changed in the step's
-event (`changes`), so that replaying the events rebuilds the case exactly (`replay_case`), even
-after the calendar or the policy has been edited since.
+event, and replaying the events rebuilds the case (replay.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from .calendar import WorkingCalendar
 from .deadlines import (
@@ -26,14 +23,12 @@ from .deadlines import (
 from .states import (
     OPEN,
     Action,
-    EventFact,
     IllegalTransition,
     ReasonRequired,
     Refusal,
     Role,
     Status,
     allowed_actions,
-    replay,
     transition,
 )
 
@@ -356,56 +351,3 @@ def next_progress_update(case: Case, clock: Clock) -> datetime | None:
         return None
     since = max(case.accepted_at, case.progress_at or case.accepted_at)
     return clock.calendar.add_working_days(since, clock.policy.progress_update_every_days)
-
-
-# The record of a step: which fields changed, as JSON-ready values.
-Changes = dict[str, Any]
-
-
-def changes(before: Case | None, after: Case) -> Changes:
-    def encode(value: Any) -> Any:
-        return value.isoformat() if isinstance(value, datetime) else value
-
-    return {
-        name: encode(getattr(after, name))
-        for name in CASE_FIELDS
-        if before is None or getattr(before, name) != getattr(after, name)
-    }
-
-
-def _decode(name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if name == "status":
-        return Status(value)
-    if name == "escalation":
-        return Escalation(value)
-    if name == "answer_state":
-        return AnswerState(value)
-    if isinstance(value, str) and name.endswith(("_at", "_due")):
-        return datetime.fromisoformat(value)
-    return value
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    fact: EventFact
-    changes: Mapping[str, Any]
-
-
-def replay_case(events: Iterable[RecordedEvent]) -> Case:
-    """Rebuild a case from its stored events; raises ReplayError on a history the table
-    cannot produce, and ValueError when the first event does not describe a whole case."""
-    recorded = list(events)
-    status = replay(event.fact for event in recorded)
-    if set(recorded[0].changes) != set(CASE_FIELDS):
-        raise ValueError("incomplete_first_event")
-    fields: dict[str, Any] = {}
-    for event in recorded:
-        if event.changes.get("status", event.fact.to_status) != event.fact.to_status:
-            raise ValueError("changes_disagree_with_statuses")
-        fields.update({name: _decode(name, value) for name, value in event.changes.items()})
-    case = Case(**fields)
-    if case.status != status:
-        raise ValueError("changes_disagree_with_statuses")
-    return case

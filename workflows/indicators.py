@@ -110,7 +110,9 @@ class WorkingDayCount:
         if last <= first:
             return 0
         if first < self._ANCHOR:
-            return sum(self._calendar.is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
+            return sum(
+                self._calendar.is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1)
+            )
         return self._count(last) - self._count(first)
 
 
@@ -268,7 +270,9 @@ def percentile(histogram: Mapping[int, int], fraction: float) -> int | None:
     return max(histogram)
 
 
-def split_cells(cells: Iterable[tuple[tuple[date, str], int]]) -> tuple[Counter[tuple[date, str]], Counter[tuple[date, int]]]:
+def split_cells(
+    cells: Iterable[tuple[tuple[date, str], int]],
+) -> tuple[Counter[tuple[date, str]], Counter[tuple[date, int]]]:
     """Counters and handling-time buckets apart: (day, counter) and (day, days)."""
     counters: Counter[tuple[date, str]] = Counter()
     handling: Counter[tuple[date, int]] = Counter()

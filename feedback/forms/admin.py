@@ -145,7 +145,9 @@ class ExceptionForm(FlaskForm):
     day = DayField(
         _l("Date"),
         format=["%Y-%m-%d", "%d/%m/%Y"],
-        description=_l("Pick it in the calendar; where there is none, type it as day/month/year, for example 02/09/2026."),
+        description=_l(
+            "Pick it in the calendar; where there is none, type it as day/month/year, for example 02/09/2026."
+        ),
         validators=[DataRequired(message=_l("Enter the date, for example 02/09/2026.")), _year_in_range],
     )
     kind = _choice(
@@ -181,8 +183,10 @@ class TryForm(Form):
     submitted_at = MomentField(
         _l("Submitted at"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"],
-        description=_l("Time in Vietnam. Where there is no date picker, type it as day/month/year hour:minute, "
-                       "for example 02/09/2026 08:30."),
+        description=_l(
+            "Time in Vietnam. Where there is no date picker, type it as day/month/year hour:minute, "
+            "for example 02/09/2026 08:30."
+        ),
         validators=[
             DataRequired(message=_l("Enter the date and time of submission, for example 02/09/2026 08:30.")),
             _year_in_range,

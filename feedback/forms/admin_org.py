@@ -24,8 +24,8 @@ from feedback.forms import InChoices, _choice, choices_from
 from feedback.forms.admin import URGENCY_LABELS
 from feedback.i18n import ROLE_LABELS
 from feedback.models import STAFF_ROLES
-from feedback.services.organisation.structure import CODE_PATTERN, MAX_CODE_LENGTH
 from feedback.services.accounts.staff import MIN_PASSWORD_LENGTH
+from feedback.services.organisation.structure import CODE_PATTERN, MAX_CODE_LENGTH
 
 # Stored in Vietnamese, as the reference data has them; shown in the reader's language.
 AREA_KIND_LABELS = {

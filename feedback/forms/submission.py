@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_babel import format_number
-from flask_babel.speaklater import LazyString
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import escape
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength, ValidationError as NumberError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength
+from stdnum.exceptions import ValidationError as NumberError
 from stdnum.vn import mst
 from wtforms import (
     BooleanField,
@@ -36,6 +37,7 @@ from feedback.services.intake.rules import (
     ADDRESS_MAX,
     DESCRIPTION_LENGTH,
     NAME_MAX,
+    STAFF_CHANNELS,
     TITLE_LENGTH,
     is_mobile,
     latitude_in_vietnam,
@@ -43,7 +45,7 @@ from feedback.services.intake.rules import (
     normalize_phone,
     parse_coordinate,
 )
-from feedback.services.intake.rules import STAFF_CHANNELS
+
 
 class Localized:
     """A label stored in both languages (category extra fields), shown in the current one."""
@@ -109,7 +111,10 @@ class SubmissionForm(FlaskForm):
     )
     business_name = StringField(
         _l("Business name"),
-        validators=[_business_name, Length(max=NAME_MAX, message=_l("Keep the business name under %(max)d characters.", max=NAME_MAX))],
+        validators=[
+            _business_name,
+            Length(max=NAME_MAX, message=_l("Keep the business name under %(max)d characters.", max=NAME_MAX)),
+        ],
     )
     tax_code = StringField(_l("Tax code"), validators=[_tax_code])
     category = _choice(_l("Subject"), _l("Choose the subject of your submission."))
@@ -119,7 +124,10 @@ class SubmissionForm(FlaskForm):
     )
     address = StringField(
         _l("Street address or landmark"),
-        validators=[Optional(), Length(max=ADDRESS_MAX, message=_l("Keep the address under %(max)d characters.", max=ADDRESS_MAX))],
+        validators=[
+            Optional(),
+            Length(max=ADDRESS_MAX, message=_l("Keep the address under %(max)d characters.", max=ADDRESS_MAX)),
+        ],
     )
     latitude = StringField(_l("Latitude"), validators=[Optional()])
     longitude = StringField(_l("Longitude"), validators=[Optional()])
@@ -130,7 +138,9 @@ class SubmissionForm(FlaskForm):
             Length(
                 min=TITLE_LENGTH[0],
                 max=TITLE_LENGTH[1],
-                message=_l("The title must be %(min)d to %(max)d characters long.", min=TITLE_LENGTH[0], max=TITLE_LENGTH[1]),
+                message=_l(
+                    "The title must be %(min)d to %(max)d characters long.", min=TITLE_LENGTH[0], max=TITLE_LENGTH[1]
+                ),
             ),
         ],
     )
@@ -152,7 +162,10 @@ class SubmissionForm(FlaskForm):
     attachments = MultipleFileField(_l("Photos or documents (optional)"), validators=[_at_most_files])
     name = StringField(
         _l("Your name"),
-        validators=[Optional(), Length(max=NAME_MAX, message=_l("Keep the name under %(max)d characters.", max=NAME_MAX))],
+        validators=[
+            Optional(),
+            Length(max=NAME_MAX, message=_l("Keep the name under %(max)d characters.", max=NAME_MAX)),
+        ],
     )
     email = EmailField(
         _l("Email"),
@@ -195,7 +208,8 @@ class SubmissionForm(FlaskForm):
     # Hidden from people by CSS; form-filling robots fill every field they find.
     homepage = StringField(_l("Leave this field empty"))
 
-    extra_field_names: dict[str, list[str]] = {}
+    # Set on each form made by submission_form(): the extra fields' names by category code.
+    extra_field_names: dict[str, list[str]]
     area_lookup: Callable[[str], list[Area]]
 
     def validate_phone(self, field: Field) -> None:
@@ -214,8 +228,10 @@ class SubmissionForm(FlaskForm):
     def validate_homepage(self, field: Field) -> None:
         if field.data:
             raise ValidationError(
-                _l("The form could not be sent because a hidden field was filled in, as robots do. "
-                   "If a form-filling tool did it, turn the tool off and send again.")
+                _l(
+                    "The form could not be sent because a hidden field was filled in, as robots do. "
+                    "If a form-filling tool did it, turn the tool off and send again."
+                )
             )
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -246,13 +262,19 @@ class SubmissionForm(FlaskForm):
 
     def _validate_contact(self) -> bool:
         if self.notify_by.data == "email" and not self.email.data:
-            self.email.errors = [*self.email.errors, _l("Enter an email address, or choose another way to hear from us.")]
+            self.email.errors = [
+                *self.email.errors,
+                _l("Enter an email address, or choose another way to hear from us."),
+            ]
             return False
         if self.notify_by.data == "sms":
             phone = normalize_phone(self.phone.data or "")
             if phone is None or not is_mobile(phone):
                 if not self.phone.errors:
-                    self.phone.errors = [*self.phone.errors, _l("Enter a mobile number for text messages, like 0905 123 456.")]
+                    self.phone.errors = [
+                        *self.phone.errors,
+                        _l("Enter a mobile number for text messages, like 0905 123 456."),
+                    ]
                 return False
         return True
 
@@ -317,9 +339,13 @@ def _extra_field(spec: dict[str, Any]) -> Field:
     elif datatype == "datetime":
         field = DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", **kwargs)
     elif datatype == "text":
-        field = TextAreaField(label, validators=[Optional(), Length(max=2000, message=_l("Keep this under 2,000 characters."))])
+        field = TextAreaField(
+            label, validators=[Optional(), Length(max=2000, message=_l("Keep this under 2,000 characters."))]
+        )
     else:
-        field = StringField(label, validators=[Optional(), Length(max=200, message=_l("Keep this under 200 characters."))])
+        field = StringField(
+            label, validators=[Optional(), Length(max=200, message=_l("Keep this under 200 characters."))]
+        )
     return field
 
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from feedback.extensions import db
 from feedback.models.types import UTCDateTime
 
-
 # The channel and kind of the rows that sum every channel and kind; no channel or kind is "*".
 EVERY = "*"
 

@@ -42,13 +42,23 @@ class Ticket(db.Model):
             "assignee_id",
             "category_id",
             "paused_at",
-            sqlite_where=text("status IN ('submitted', 'accepted', 'in_progress', 'waiting_for_submitter', 'reopened')"),
-            postgresql_where=text("status IN ('submitted', 'accepted', 'in_progress', 'waiting_for_submitter', 'reopened')"),
+            sqlite_where=text(
+                "status IN ('submitted', 'accepted', 'in_progress', 'waiting_for_submitter', 'reopened')"
+            ),
+            postgresql_where=text(
+                "status IN ('submitted', 'accepted', 'in_progress', 'waiting_for_submitter', 'reopened')"
+            ),
         ),
         # ... and its counts (matching, overdue, due soon) are read from this index alone.
         Index(
             "ix_ticket_inbox_counts",
-            "status", "department_id", "assignee_id", "category_id", "paused_at", "resolve_due", "classify_due",
+            "status",
+            "department_id",
+            "assignee_id",
+            "category_id",
+            "paused_at",
+            "resolve_due",
+            "classify_due",
         ),
         # The dashboard's list of tickets received in a period, newest first, and its count,
         # filtered by their dimensions on the index alone.
@@ -131,9 +141,7 @@ class Ticket(db.Model):
     routing_rule: Mapped[RoutingRule | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     submitter: Mapped[User | None] = relationship(foreign_keys=[submitter_id])
-    events: Mapped[list[TicketEvent]] = relationship(
-        back_populates="ticket", order_by="TicketEvent.id"
-    )
+    events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
     ratings: Mapped[list[Rating]] = relationship(back_populates="ticket", order_by="Rating.id")
     # After a reopening the earlier rating is kept but superseded: only the current one counts.
     rating: Mapped[Rating | None] = relationship(
@@ -141,9 +149,7 @@ class Ticket(db.Model):
         viewonly=True,
     )
     attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket", order_by="Attachment.id")
-    contributions: Mapped[list[Contribution]] = relationship(
-        back_populates="ticket", order_by="Contribution.id"
-    )
+    contributions: Mapped[list[Contribution]] = relationship(back_populates="ticket", order_by="Contribution.id")
 
     @hybrid_property
     def deadline(self) -> datetime:

@@ -12,8 +12,8 @@ from feedback.forms import choices_from
 from feedback.forms.board import BoardFilterForm, FollowForm
 from feedback.i18n import current_language
 from feedback.models import Ticket
-from feedback.services.submitters import board
 from feedback.services.intake import catalog
+from feedback.services.submitters import board
 from feedback.views.paging import page_numbers
 
 bp = Blueprint("board", __name__, url_prefix="/board")

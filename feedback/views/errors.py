@@ -45,7 +45,9 @@ def _page(status: int, message: str | None = None) -> str:
         403: _("Sign in with an account that is allowed to see it, or go back to the home page."),
         404: _("Check the address or the tracking code and secret key."),
         413: _("Attach at most 5 files of up to 10 MB each. Go back, choose smaller files and send again."),
-        429: _("Too many requests came from your connection in a short time. Wait a minute, then go back and send again."),
+        429: _(
+            "Too many requests came from your connection in a short time. Wait a minute, then go back and send again."
+        ),
         500: _("Your data was kept. Please try again in a moment."),
     }
     return render_template(

@@ -16,7 +16,13 @@ from markupsafe import Markup, escape
 from wtforms import Form, StringField
 from wtforms.validators import Length
 
-from feedback.services.notifications.mailbox import is_open_to_everyone, kept_channels, kept_message, kept_messages, may_read_mailbox
+from feedback.services.notifications.mailbox import (
+    is_open_to_everyone,
+    kept_channels,
+    kept_message,
+    kept_messages,
+    may_read_mailbox,
+)
 
 bp = Blueprint("mailbox", __name__, url_prefix="/dev/mailbox")
 
@@ -48,7 +54,10 @@ def footer_link() -> dict[str, Any]:
 
 @bp.context_processor
 def mailbox_helpers() -> dict[str, Any]:
-    return {"channels_kept": kept_channels(current_app.config), "development": current_app.config["APP_ENV"] == "development"}
+    return {
+        "channels_kept": kept_channels(current_app.config),
+        "development": current_app.config["APP_ENV"] == "development",
+    }
 
 
 @bp.get("/")

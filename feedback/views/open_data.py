@@ -105,10 +105,7 @@ def download(dataset: str, extension: str) -> Response | tuple[str, int]:
     if form.errors:
         # A link the page made is always valid: this one was written by hand.
         return _page(form, filters), 400
-    if dataset == "indicators":
-        pages = open_data.aggregate_pages(filters)
-    else:
-        pages = open_data.published_ticket_pages(filters)
+    pages = open_data.aggregate_pages(filters) if dataset == "indicators" else open_data.published_ticket_pages(filters)
     columns = DATASETS[dataset]
     if extension == "csv":
         chunks = open_data.csv_chunks(columns, pages)

@@ -19,14 +19,14 @@ from werkzeug.wrappers import Response
 from feedback.extensions import limiter
 from feedback.forms import TrackForm
 from feedback.forms.submission import SubmissionForm, submission_form
-from feedback.services.intake.rules import normalize_phone
 from feedback.i18n import current_language
 from feedback.models import Ticket, User
-from feedback.services.submitters import board
+from feedback.services.deadlines.calendar import policy_for
 from feedback.services.intake import catalog
 from feedback.services.intake.attachments import CleanFile
-from feedback.services.deadlines.calendar import policy_for
+from feedback.services.intake.rules import normalize_phone
 from feedback.services.intake.submissions import DuplicateSubmission, Submission, open_ticket, submit_ticket
+from feedback.services.submitters import board
 from feedback.views.auth import safe_next
 from feedback.views.uploads import cleaned_files, files_were_sent
 from workflows import Urgency
@@ -80,7 +80,9 @@ def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str,
 @bp.get("/submit/similar")
 def similar() -> str:
     """Published tickets like the one being typed, for the form's live suggestions."""
-    form = submission_form(catalog.active_categories(), catalog.match_areas, formdata=request.args, meta={"csrf": False})
+    form = submission_form(
+        catalog.active_categories(), catalog.match_areas, formdata=request.args, meta={"csrf": False}
+    )
     return render_template("public/_similar.html", similar=_similar_to(form), checked=True)
 
 

@@ -14,10 +14,10 @@ from feedback.extensions import limiter
 from feedback.forms import RatingForm, TrackForm
 from feedback.forms.submission import InfoReplyForm, ReopenForm
 from feedback.models import Attachment, Ticket
-from feedback.services.intake.attachments import CleanFile, attachment_path
 from feedback.services.errors import NotFoundError
-from feedback.services.submitters.responses import may_reopen, provide_information, rate_ticket, reopen_ticket
+from feedback.services.intake.attachments import CleanFile, attachment_path
 from feedback.services.intake.submissions import open_own_ticket, open_ticket
+from feedback.services.submitters.responses import may_reopen, provide_information, rate_ticket, reopen_ticket
 from feedback.views.uploads import cleaned_files
 from workflows import Status
 

@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -72,105 +71,121 @@ def upgrade():
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_message_enqueued_at'), ['enqueued_at'], unique=False)
 
-    op.create_table('department_stats',
-    sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('received', sa.Integer(), nullable=False),
-    sa.Column('accepted', sa.Integer(), nullable=False),
-    sa.Column('rejected', sa.Integer(), nullable=False),
-    sa.Column('resolved', sa.Integer(), nullable=False),
-    sa.Column('resolved_on_time', sa.Integer(), nullable=False),
-    sa.Column('open_overdue', sa.Integer(), nullable=False),
-    sa.Column('rated', sa.Integer(), nullable=False),
-    sa.Column('not_satisfied', sa.Integer(), nullable=False),
-    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_department_stats_department_id_department')),
-    sa.PrimaryKeyConstraint('department_id', name=op.f('pk_department_stats'))
+    op.create_table(
+        'department_stats',
+        sa.Column('department_id', sa.Integer(), nullable=False),
+        sa.Column('received', sa.Integer(), nullable=False),
+        sa.Column('accepted', sa.Integer(), nullable=False),
+        sa.Column('rejected', sa.Integer(), nullable=False),
+        sa.Column('resolved', sa.Integer(), nullable=False),
+        sa.Column('resolved_on_time', sa.Integer(), nullable=False),
+        sa.Column('open_overdue', sa.Integer(), nullable=False),
+        sa.Column('rated', sa.Integer(), nullable=False),
+        sa.Column('not_satisfied', sa.Integer(), nullable=False),
+        sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['department_id'], ['department.id'], name=op.f('fk_department_stats_department_id_department')
+        ),
+        sa.PrimaryKeyConstraint('department_id', name=op.f('pk_department_stats')),
     )
-    op.create_table('routing_rule',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('category_id', sa.Integer(), nullable=True),
-    sa.Column('area_id', sa.Integer(), nullable=True),
-    sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_routing_rule_area_id_area')),
-    sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_routing_rule_category_id_category')),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_routing_rule_department_id_department')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_rule'))
+    op.create_table(
+        'routing_rule',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('category_id', sa.Integer(), nullable=True),
+        sa.Column('area_id', sa.Integer(), nullable=True),
+        sa.Column('department_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_routing_rule_area_id_area')),
+        sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_routing_rule_category_id_category')),
+        sa.ForeignKeyConstraint(
+            ['department_id'], ['department.id'], name=op.f('fk_routing_rule_department_id_department')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_rule')),
     )
-    op.create_table('user_account',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('email', sa.String(length=200), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('password_hash', sa.String(length=300), nullable=False),
-    sa.Column('role', sa.String(length=30), nullable=False),
-    sa.Column('department_id', sa.Integer(), nullable=True),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_user_account_department_id_department')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
-    sa.UniqueConstraint('email', name=op.f('uq_user_account_email'))
+    op.create_table(
+        'user_account',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('email', sa.String(length=200), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('password_hash', sa.String(length=300), nullable=False),
+        sa.Column('role', sa.String(length=30), nullable=False),
+        sa.Column('department_id', sa.Integer(), nullable=True),
+        sa.Column('active', sa.Boolean(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['department_id'], ['department.id'], name=op.f('fk_user_account_department_id_department')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
+        sa.UniqueConstraint('email', name=op.f('uq_user_account_email')),
     )
-    op.create_table('ticket',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.String(length=16), nullable=False),
-    sa.Column('secret_hash', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('channel', sa.String(length=20), nullable=False),
-    sa.Column('language', sa.String(length=5), nullable=False),
-    sa.Column('status', sa.String(length=30), nullable=False),
-    sa.Column('category_id', sa.Integer(), nullable=False),
-    sa.Column('area_id', sa.Integer(), nullable=False),
-    sa.Column('address', sa.String(length=300), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('submitter_name', sa.String(length=200), nullable=False),
-    sa.Column('submitter_email', sa.String(length=200), nullable=False),
-    sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('routing_rule_id', sa.Integer(), nullable=True),
-    sa.Column('assignee_id', sa.Integer(), nullable=True),
-    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('classify_due', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('resolve_due', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('answer', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_ticket_area_id_area')),
-    sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], name=op.f('fk_ticket_assignee_id_user_account')),
-    sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_ticket_category_id_category')),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_ticket_department_id_department')),
-    sa.ForeignKeyConstraint(['routing_rule_id'], ['routing_rule.id'], name=op.f('fk_ticket_routing_rule_id_routing_rule')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket')),
-    sa.UniqueConstraint('code', name=op.f('uq_ticket_code'))
+    op.create_table(
+        'ticket',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('code', sa.String(length=16), nullable=False),
+        sa.Column('secret_hash', sa.String(length=64), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('channel', sa.String(length=20), nullable=False),
+        sa.Column('language', sa.String(length=5), nullable=False),
+        sa.Column('status', sa.String(length=30), nullable=False),
+        sa.Column('category_id', sa.Integer(), nullable=False),
+        sa.Column('area_id', sa.Integer(), nullable=False),
+        sa.Column('address', sa.String(length=300), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('description', sa.Text(), nullable=False),
+        sa.Column('submitter_name', sa.String(length=200), nullable=False),
+        sa.Column('submitter_email', sa.String(length=200), nullable=False),
+        sa.Column('department_id', sa.Integer(), nullable=False),
+        sa.Column('routing_rule_id', sa.Integer(), nullable=True),
+        sa.Column('assignee_id', sa.Integer(), nullable=True),
+        sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('classify_due', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('resolve_due', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('answer', sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_ticket_area_id_area')),
+        sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], name=op.f('fk_ticket_assignee_id_user_account')),
+        sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_ticket_category_id_category')),
+        sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_ticket_department_id_department')),
+        sa.ForeignKeyConstraint(
+            ['routing_rule_id'], ['routing_rule.id'], name=op.f('fk_ticket_routing_rule_id_routing_rule')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket')),
+        sa.UniqueConstraint('code', name=op.f('uq_ticket_code')),
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
-        batch_op.create_index('ix_ticket_department_status_due', ['department_id', 'status', 'resolve_due'], unique=False)
+        batch_op.create_index(
+            'ix_ticket_department_status_due', ['department_id', 'status', 'resolve_due'], unique=False
+        )
         batch_op.create_index(batch_op.f('ix_ticket_status'), ['status'], unique=False)
 
-    op.create_table('rating',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('level', sa.String(length=20), nullable=False),
-    sa.Column('comment', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_rating_ticket_id_ticket')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating')),
-    sa.UniqueConstraint('ticket_id', name=op.f('uq_rating_ticket_id'))
+    op.create_table(
+        'rating',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=False),
+        sa.Column('level', sa.String(length=20), nullable=False),
+        sa.Column('comment', sa.Text(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_rating_ticket_id_ticket')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_rating')),
+        sa.UniqueConstraint('ticket_id', name=op.f('uq_rating_ticket_id')),
     )
-    op.create_table('ticket_event',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('action', sa.String(length=30), nullable=False),
-    sa.Column('from_status', sa.String(length=30), nullable=True),
-    sa.Column('to_status', sa.String(length=30), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('actor_role', sa.String(length=30), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('is_public', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_ticket_event_actor_id_user_account')),
-    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_ticket_event_ticket_id_ticket')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_event'))
+    op.create_table(
+        'ticket_event',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=False),
+        sa.Column('action', sa.String(length=30), nullable=False),
+        sa.Column('from_status', sa.String(length=30), nullable=True),
+        sa.Column('to_status', sa.String(length=30), nullable=False),
+        sa.Column('actor_id', sa.Integer(), nullable=True),
+        sa.Column('actor_role', sa.String(length=30), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=True),
+        sa.Column('payload', sa.JSON(), nullable=False),
+        sa.Column('is_public', sa.Boolean(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_ticket_event_actor_id_user_account')),
+        sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_ticket_event_ticket_id_ticket')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_event')),
     )
     with op.batch_alter_table('ticket_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ticket_event_ticket_id'), ['ticket_id'], unique=False)

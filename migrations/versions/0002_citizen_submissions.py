@@ -5,9 +5,8 @@ Revises: 0001
 Create Date: 2026-11-23 11:33:00.415549
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002'
@@ -74,7 +73,9 @@ def upgrade():
         batch_op.add_column(sa.Column('paused_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_ticket_fingerprint'), ['fingerprint'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_submitter_id'), ['submitter_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_ticket_submitter_id_user_account'), 'user_account', ['submitter_id'], ['id'])
+        batch_op.create_foreign_key(
+            batch_op.f('fk_ticket_submitter_id_user_account'), 'user_account', ['submitter_id'], ['id']
+        )
 
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone', sa.String(length=30), nullable=False, server_default=''))
@@ -88,8 +89,18 @@ def _fill_search_text():
     from feedback.text import fold
 
     bind = op.get_bind()
-    ticket = sa.table('ticket', sa.column('id', sa.Integer), sa.column('title', sa.String), sa.column('description', sa.Text), sa.column('address', sa.String), sa.column('answer', sa.Text), sa.column('search_text', sa.Text))
-    for row in bind.execute(sa.select(ticket.c.id, ticket.c.title, ticket.c.description, ticket.c.address, ticket.c.answer)).all():
+    ticket = sa.table(
+        'ticket',
+        sa.column('id', sa.Integer),
+        sa.column('title', sa.String),
+        sa.column('description', sa.Text),
+        sa.column('address', sa.String),
+        sa.column('answer', sa.Text),
+        sa.column('search_text', sa.Text),
+    )
+    for row in bind.execute(
+        sa.select(ticket.c.id, ticket.c.title, ticket.c.description, ticket.c.address, ticket.c.answer)
+    ).all():
         text = fold(' '.join(part or '' for part in (row.title, row.description, row.address, row.answer)))
         bind.execute(ticket.update().where(ticket.c.id == row.id).values(search_text=text))
 

@@ -5,9 +5,8 @@ Revises: 0002
 Create Date: 2026-11-23 12:52:24.192310
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003'
@@ -42,22 +41,29 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_policy')),
     sa.UniqueConstraint('category_id', name=op.f('uq_deadline_policy_category_id'))
     )
-    op.create_table('contribution',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('request', sa.Text(), nullable=False),
-    sa.Column('due', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('requested_by_id', sa.Integer(), nullable=True),
-    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('answer', sa.Text(), nullable=True),
-    sa.Column('answered_by_id', sa.Integer(), nullable=True),
-    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['answered_by_id'], ['user_account.id'], name=op.f('fk_contribution_answered_by_id_user_account')),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_contribution_department_id_department')),
-    sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], name=op.f('fk_contribution_requested_by_id_user_account')),
-    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_contribution_ticket_id_ticket')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_contribution'))
+    op.create_table(
+        'contribution',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=False),
+        sa.Column('department_id', sa.Integer(), nullable=False),
+        sa.Column('request', sa.Text(), nullable=False),
+        sa.Column('due', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('requested_by_id', sa.Integer(), nullable=True),
+        sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('answer', sa.Text(), nullable=True),
+        sa.Column('answered_by_id', sa.Integer(), nullable=True),
+        sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ['answered_by_id'], ['user_account.id'], name=op.f('fk_contribution_answered_by_id_user_account')
+        ),
+        sa.ForeignKeyConstraint(
+            ['department_id'], ['department.id'], name=op.f('fk_contribution_department_id_department')
+        ),
+        sa.ForeignKeyConstraint(
+            ['requested_by_id'], ['user_account.id'], name=op.f('fk_contribution_requested_by_id_user_account')
+        ),
+        sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_contribution_ticket_id_ticket')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_contribution')),
     )
     with op.batch_alter_table('contribution', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contribution_department_id'), ['department_id'], unique=False)

@@ -5,9 +5,8 @@ Revises: 0003
 Create Date: 2026-11-23 13:50:55.435341
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'
@@ -59,8 +58,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ticket_assignee_id'), ['assignee_id'], unique=False)
 
     # Outside batch mode: SQLite cannot reflect an expression index, so a table rebuild would lose it.
-    op.create_index('ix_ticket_open_deadline', 'ticket', [sa.text('coalesce(resolve_due, classify_due)'), 'id', 'status', 'department_id', 'assignee_id', 'category_id', 'paused_at'], unique=False, sqlite_where=sa.text(OPEN_STATUSES), postgresql_where=sa.text(OPEN_STATUSES))
-    op.create_index('ix_ticket_inbox_counts', 'ticket', ['status', 'department_id', 'assignee_id', 'category_id', 'paused_at', 'resolve_due', 'classify_due'], unique=False)
+    op.create_index(
+        'ix_ticket_open_deadline',
+        'ticket',
+        [
+            sa.text('coalesce(resolve_due, classify_due)'),
+            'id',
+            'status',
+            'department_id',
+            'assignee_id',
+            'category_id',
+            'paused_at',
+        ],
+        unique=False,
+        sqlite_where=sa.text(OPEN_STATUSES),
+        postgresql_where=sa.text(OPEN_STATUSES),
+    )
+    op.create_index(
+        'ix_ticket_inbox_counts',
+        'ticket',
+        ['status', 'department_id', 'assignee_id', 'category_id', 'paused_at', 'resolve_due', 'classify_due'],
+        unique=False,
+    )
     op.create_index('ix_ticket_submitter_email', 'ticket', ['submitter_email'], unique=False)
     op.create_index('ix_ticket_submitter_phone', 'ticket', ['submitter_phone'], unique=False)
 

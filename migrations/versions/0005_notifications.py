@@ -5,9 +5,8 @@ Revises: 0004
 Create Date: 2026-11-23
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005'
@@ -44,17 +43,20 @@ def upgrade():
         batch_op.create_index('ix_notification_status_retry_at', ['status', 'retry_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_ticket_id'), ['ticket_id'], unique=False)
 
-    op.create_table('mailbox_message',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('notification_id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.String(length=10), nullable=False),
-    sa.Column('recipient', sa.String(length=200), nullable=False),
-    sa.Column('subject', sa.String(length=300), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['notification_id'], ['notification.id'], name=op.f('fk_mailbox_message_notification_id_notification')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_mailbox_message')),
-    sa.UniqueConstraint('notification_id', name=op.f('uq_mailbox_message_notification_id'))
+    op.create_table(
+        'mailbox_message',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('notification_id', sa.Integer(), nullable=False),
+        sa.Column('channel', sa.String(length=10), nullable=False),
+        sa.Column('recipient', sa.String(length=200), nullable=False),
+        sa.Column('subject', sa.String(length=300), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['notification_id'], ['notification.id'], name=op.f('fk_mailbox_message_notification_id_notification')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_mailbox_message')),
+        sa.UniqueConstraint('notification_id', name=op.f('uq_mailbox_message_notification_id')),
     )
     with op.batch_alter_table('mailbox_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mailbox_message_recipient'), ['recipient'], unique=False)

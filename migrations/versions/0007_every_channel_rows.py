@@ -15,9 +15,8 @@ Revises: 0006
 Create Date: 2026-12-07 05:20:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007'
@@ -63,6 +62,8 @@ def downgrade():
     op.drop_table('stat_rollup')
     _create_stat_rollup('cube', 'grain', 'period', 'department_id', 'category_id', 'area_id', 'channel', 'kind')
     with op.batch_alter_table('stat_rollup', schema=None) as batch_op:
-        batch_op.create_index('ix_stat_rollup_drill', ['cube', 'grain', 'department_id', 'category_id', 'period'], unique=False)
+        batch_op.create_index(
+            'ix_stat_rollup_drill', ['cube', 'grain', 'department_id', 'category_id', 'period'], unique=False
+        )
     op.execute("DELETE FROM ticket_stat")
     op.execute("DELETE FROM stat_state")

@@ -27,8 +27,8 @@ from feedback.models import (
     Ticket,
     User,
 )
-from feedback.services.deadlines.calendar import policy_for
 from feedback.services.accounts.citizens import register_citizen
+from feedback.services.deadlines.calendar import policy_for
 from feedback.services.handling.actions import accept_ticket, resolve_ticket
 from feedback.services.statistics.reading import StatFilters, overall
 from tests.conftest import id_of
@@ -147,7 +147,12 @@ def test_administrators_see_the_menu_item_and_the_index(client: FlaskClient, adm
 # --- Deadline policies ----------------------------------------------------------------------
 
 def test_a_category_policy_moves_the_deadlines_of_new_tickets(
-    file_at: Callable[..., Filed], app: Flask, client: FlaskClient, admin: None, english: None, post_form: Callable[..., Any]
+    file_at: Callable[..., Filed],
+    app: Flask,
+    client: FlaskClient,
+    admin: None,
+    english: None,
+    post_form: Callable[..., Any],
 ) -> None:
     before = file_at(MONDAY)
     assert before.classify_day == date(2026, 3, 11)
@@ -179,8 +184,14 @@ def test_the_default_policy_applies_to_subjects_without_their_own(
 
 @pytest.mark.parametrize(
     "change",
-    [{"classify_days": "0"}, {"classify_days": "61"}, {"urgent_days": "abc"}, {"complex_days": ""},
-     {"max_extension_days": "-1"}, {"remind_before_days": "2.5"}],
+    [
+        {"classify_days": "0"},
+        {"classify_days": "61"},
+        {"urgent_days": "abc"},
+        {"complex_days": ""},
+        {"max_extension_days": "-1"},
+        {"remind_before_days": "2.5"},
+    ],
 )
 def test_an_impossible_figure_is_refused_and_the_policy_kept(
     app: Flask, client: FlaskClient, admin: None, english: None, post_form: Callable[..., Any], change: dict[str, str]
@@ -196,7 +207,10 @@ def test_an_impossible_figure_is_refused_and_the_policy_kept(
     assert f"Enter a whole number of working days from {low} to 60." in page
     assert f'value="{change[name]}"' in page
     with app.app_context():
-        assert db.session.scalars(select(DeadlinePolicyRecord).where(DeadlinePolicyRecord.category_id == category)).first() is None
+        assert (
+            db.session.scalars(select(DeadlinePolicyRecord).where(DeadlinePolicyRecord.category_id == category)).first()
+            is None
+        )
 
 
 def test_no_extension_is_a_valid_policy(app: Flask, admin: None, post_form: Callable[..., Any]) -> None:
@@ -232,18 +246,27 @@ def test_use_the_default_policy_removes_the_override(
     response = post_form(f"{url}/use-default", {}, page=url)
     assert response.status_code == 302 and response.headers["Location"] == "/admin/policies"
     with app.app_context():
-        assert db.session.scalars(select(DeadlinePolicyRecord).where(DeadlinePolicyRecord.category_id == category)).first() is None
+        assert (
+            db.session.scalars(select(DeadlinePolicyRecord).where(DeadlinePolicyRecord.category_id == category)).first()
+            is None
+        )
     assert file_at(MONDAY).classify_day == date(2026, 3, 11)
 
 
 # --- Working calendar -----------------------------------------------------------------------
+
 
 def add_exception(post_form: Callable[..., Any], day: str, kind: str, note: str = "Quyết định của UBND tỉnh") -> Any:
     return post_form("/admin/calendar?year=2026", {"day": day, "kind": kind, "note": note})
 
 
 def test_an_extra_day_off_pushes_new_deadlines(
-    file_at: Callable[..., Filed], app: Flask, client: FlaskClient, admin: None, english: None, post_form: Callable[..., Any]
+    file_at: Callable[..., Filed],
+    app: Flask,
+    client: FlaskClient,
+    admin: None,
+    english: None,
+    post_form: Callable[..., Any],
 ) -> None:
     before = file_at(MONDAY)
     response = add_exception(post_form, "2026-03-10", "off", "Nghỉ bù theo quyết định")
@@ -257,7 +280,11 @@ def test_an_extra_day_off_pushes_new_deadlines(
 
 
 def test_a_calendar_change_counts_handling_times_again(
-    app: Flask, admin: None, post_form: Callable[..., Any], make_ticket: Callable[..., int], run_worker: Callable[[], bool]
+    app: Flask,
+    admin: None,
+    post_form: Callable[..., Any],
+    make_ticket: Callable[..., int],
+    run_worker: Callable[[], bool],
 ) -> None:
     ticket_id = make_ticket("GTDB", now=MONDAY)
     with app.app_context():

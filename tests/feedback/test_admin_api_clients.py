@@ -17,8 +17,8 @@ from werkzeug.test import TestResponse
 
 from feedback.extensions import db
 from feedback.models import ApiClient, ApiSubmission, User
-from feedback.services.open311.clients import add_api_client, client_for_key
 from feedback.services.accounts.citizens import register_citizen
+from feedback.services.open311.clients import add_api_client, client_for_key
 from tests.conftest import csrf_token
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -128,12 +128,16 @@ def test_a_new_key_is_shown_once_and_works(app: Flask, client: FlaskClient, admi
     key = shown_key(response)
     assert key.startswith("pakn_") and len(key) == 37
     assert str(escape("This is the only time the key is shown.")) in response.text
-    assert "<code>api_key</code>" in response.text and "<code>POST&nbsp;/open311/v2/requests.json</code>" in response.text
+    assert "<code>api_key</code>" in response.text
+    assert "<code>POST&nbsp;/open311/v2/requests.json</code>" in response.text
     assert "It may file 120 tickets an hour" in response.text
 
     [added] = stored_clients(app)
     assert (added.name, added.contact_email, added.hourly_limit) == (
-        "Tổng đài 1022 Khánh Hòa", "tongdai1022@khanhhoa.example.org", 120)
+        "Tổng đài 1022 Khánh Hòa",
+        "tongdai1022@khanhhoa.example.org",
+        120,
+    )
     assert added.key_prefix == key[:12] and key not in (added.key_hash, added.key_prefix)
     with app.app_context():
         found = client_for_key(key)
@@ -183,8 +187,19 @@ def test_the_limits_at_either_end_are_accepted(app: Flask, admin: None, post_for
         ({"hourly_limit": "1.5"}, "hourly_limit", LIMIT_MESSAGE),
         ({"hourly_limit": ""}, "hourly_limit", LIMIT_MESSAGE),
     ],
-    ids=["no-name", "blank-name", "long-name", "no-at", "space", "zero", "over", "negative", "words", "fraction",
-         "empty-limit"],
+    ids=[
+        "no-name",
+        "blank-name",
+        "long-name",
+        "no-at",
+        "space",
+        "zero",
+        "over",
+        "negative",
+        "words",
+        "fraction",
+        "empty-limit",
+    ],
 )
 def test_each_mistake_is_explained_at_its_field_and_adds_nothing(
     app: Flask, admin: None, post_form: Post, changes: dict[str, str], field: str, message: str
@@ -209,6 +224,7 @@ def test_a_form_without_its_csrf_token_is_refused(app: Flask, client: FlaskClien
 
 
 # --- Revoking ---------------------------------------------------------------------------------
+
 
 def test_revoking_on_the_page_stops_the_key_at_once(
     app: Flask, client: FlaskClient, admin: None, post_form: Post
@@ -245,6 +261,7 @@ def test_revoking_an_unknown_client_is_not_found(admin: None, post_form: Post) -
 
 
 # --- What each client filed -------------------------------------------------------------------
+
 
 def test_the_list_counts_the_tickets_each_client_filed(
     app: Flask, client: FlaskClient, admin: None, make_ticket: Callable[..., int]

@@ -54,7 +54,10 @@ def test_a_keyword_rule_routes_matching_submissions_until_switched_off(
     matched = make_ticket("GTDB", title="CAY DO chắn ngang đường")
     plain = make_ticket("GTDB", title="Ổ gà trên đường Trần Phú")
     with app.app_context():
-        assert (db.session.get(Ticket, matched).department_id, db.session.get(Ticket, matched).routing_rule_id) == (snnmt, rule_id)
+        assert (db.session.get(Ticket, matched).department_id, db.session.get(Ticket, matched).routing_rule_id) == (
+            snnmt,
+            rule_id,
+        )
         assert db.session.get(Ticket, plain).department_id == sxd
 
     response = post_form(f"/admin/rules/{rule_id}", rule_form(app, active=""))
@@ -88,7 +91,12 @@ def test_a_keyword_rule_routes_matching_submissions_until_switched_off(
     ],
 )
 def test_the_rule_form_explains_each_mistake(
-    app: Flask, admin: None, english: None, post_form: Callable[..., Any], change: dict[str, str], field: str,
+    app: Flask,
+    admin: None,
+    english: None,
+    post_form: Callable[..., Any],
+    change: dict[str, str],
+    field: str,
     message: str,
 ) -> None:
     with app.app_context():
@@ -129,6 +137,7 @@ def test_the_rules_page_counts_tickets_moved_away(
 
 # --- Try it ---------------------------------------------------------------------------------
 
+
 def moment(value: datetime) -> str:
     return value.astimezone(TIMEZONE).strftime("%d/%m/%Y %H:%M")
 
@@ -149,7 +158,9 @@ def test_try_shows_the_rule_and_deadlines_the_engine_gives(
     assert response.status_code == 200
     department = re.search(r'data-testid="department">([^<]+)<', page).group(1)
     with app.app_context():
-        assert department == escape(db.session.scalars(select(Department).where(Department.code == "UBNDXA")).one().name_en)
+        assert department == escape(
+            db.session.scalars(select(Department).where(Department.code == "UBNDXA")).one().name_en
+        )
     reason = re.search(r'data-testid="routing-reason">(.*?)</dd>', page, re.S).group(1)
     assert f"Rule {rule_id}: Water supply, drainage and flooding in Phường Nha Trang → {department}" in reason
     assert "keyword" not in reason
@@ -157,13 +168,20 @@ def test_try_shows_the_rule_and_deadlines_the_engine_gives(
     calendar, policy = WorkingCalendar(), DeadlinePolicy()
     classify_due = classify_deadline(calendar, submitted, policy)
     assert f'data-testid="classify-due">{moment(classify_due)}' in page
-    assert f'data-testid="resolve-soonest">{moment(resolve_deadline(calendar, submitted, Urgency.ORDINARY, policy))}' in page
+    assert (
+        f'data-testid="resolve-soonest">{moment(resolve_deadline(calendar, submitted, Urgency.ORDINARY, policy))}'
+        in page
+    )
     latest = resolve_deadline(calendar, classify_due, Urgency.ORDINARY, policy)
     assert f'data-testid="resolve-latest">{moment(latest)}' in page
     assert moment(calendar.add_working_days(latest, policy.max_extension_days)) in page
     ladder = re.search(r'data-testid="ladder">(.*?)</table>', page, re.S).group(1)
-    for what, who in [("Reminder before the due day", "Department officer"), ("Reminder on the due day", "Department officer"),
-                      ("Escalation to the department head", "Department head"), ("Escalation to the leader", "Leader")]:
+    for what, who in [
+        ("Reminder before the due day", "Department officer"),
+        ("Reminder on the due day", "Department officer"),
+        ("Escalation to the department head", "Department head"),
+        ("Escalation to the leader", "Leader"),
+    ]:
         assert re.search(rf"{what}</th>\s*<td>{who}</td>", ladder)
     # What was asked stays in the form, to change one thing and try again.
     assert 'value="2026-03-09T23:30"' in page
@@ -176,7 +194,10 @@ def test_try_names_the_keyword_or_says_no_rule_matched(
     category, area = id_of(app, Category, code="GTDB"), id_of(app, Area, name="Xã Cam Lâm")
     page = client.get(f"/admin/try?category={category}&area={area}&text=Cành+gãy+đè+xe&submitted_at=2026-03-09T10:00")
     reason = re.search(r'data-testid="routing-reason">(.*?)</dd>', page.get_data(as_text=True), re.S).group(1)
-    assert "Traffic, roads and bridges in the whole province" in reason and "keyword “canh gay” found in the text" in reason
+    assert (
+        "Traffic, roads and bridges in the whole province" in reason
+        and "keyword “canh gay” found in the text" in reason
+    )
 
     police = id_of(app, Category, code="ANTT")
     page = client.get(f"/admin/try?category={police}&area={area}&submitted_at=2026-03-09T10:00").get_data(as_text=True)
@@ -198,8 +219,11 @@ def test_try_explains_wrong_input_in_both_languages(app: Flask, client: FlaskCli
     response = client.get(query)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    for field, message in [("category", "Choose a subject."), ("area", "Choose a commune, ward or special zone."),
-                           ("submitted_at", "Enter the date and time of submission, for example 02/09/2026 08:30.")]:
+    for field, message in [
+        ("category", "Choose a subject."),
+        ("area", "Choose a commune, ward or special zone."),
+        ("submitted_at", "Enter the date and time of submission, for example 02/09/2026 08:30."),
+    ]:
         assert re.search(rf'id="{field}-error">.*{re.escape(message)}', page), field
     assert "09/03/2026 25:00" in page and re.search(r">\s*abc</textarea>", page)
 
@@ -209,4 +233,3 @@ def test_try_explains_wrong_input_in_both_languages(app: Flask, client: FlaskCli
     assert response.status_code == 422 and '<html lang="vi">' in page
     for field in ("category", "area", "submitted_at"):
         assert f'id="{field}-error"' in page
-

@@ -41,7 +41,10 @@ EXECUTABLE = (
     + b"\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$"
     + bytes(range(256)) * 8
 )
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
 RED, BLUE = (220, 20, 20), (20, 20, 220)
 _numbers = count(1)
 
@@ -439,9 +442,7 @@ def test_a_png_and_a_pdf_are_served_back_through_the_private_link(
 
 
 @pytest.fixture
-def two_tickets(
-    client: FlaskClient, post_form: PostForm, submission: Callable[..., dict[str, Any]]
-) -> tuple[str, str]:
+def two_tickets(client: FlaskClient, post_form: PostForm, submission: Callable[..., dict[str, Any]]) -> tuple[str, str]:
     """Two tickets, each with one photo; their private links."""
     links = []
     for color in ((200, 0, 0), (0, 0, 200)):
@@ -451,9 +452,7 @@ def two_tickets(
     return links[0], links[1]
 
 
-def test_a_file_is_reached_only_through_its_own_ticket(
-    client: FlaskClient, two_tickets: tuple[str, str]
-) -> None:
+def test_a_file_is_reached_only_through_its_own_ticket(client: FlaskClient, two_tickets: tuple[str, str]) -> None:
     mine, theirs = two_tickets
     [my_file] = file_ids(client, mine)
     [their_file] = file_ids(client, theirs)

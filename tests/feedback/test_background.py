@@ -55,7 +55,9 @@ def test_staff_action_succeeds_with_redis_down_and_its_job_runs_later(
     assert run_worker()
     with app.app_context():
         assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.enqueued_at.is_(None))) == 0
-        stats = db.session.scalars(select(StatRollup).where(StatRollup.cube == "dc", StatRollup.grain == "m", StatRollup.channel != EVERY)).one()
+        stats = db.session.scalars(
+            select(StatRollup).where(StatRollup.cube == "dc", StatRollup.grain == "m", StatRollup.channel != EVERY)
+        ).one()
         assert (stats.department_id, stats.received, stats.accepted) == (accept_department_id(), 1, 1)
 
 
@@ -88,6 +90,11 @@ def test_embedded_worker_runs_queued_and_periodic_jobs(app: Flask, redis: Redis)
 
 
 def test_every_periodic_job_is_a_known_queued_function() -> None:
-    assert {p.func.__name__ for p in PERIODIC_JOBS} == {"sweep_outbox", "sweep_notifications", "update_statistics", "sweep_deadlines"}
+    assert {p.func.__name__ for p in PERIODIC_JOBS} == {
+        "sweep_outbox",
+        "sweep_notifications",
+        "update_statistics",
+        "sweep_deadlines",
+    }
     for periodic in PERIODIC_JOBS:
         assert periodic.func.queue_name in ("notifications", "deadlines", "statistics")

@@ -19,10 +19,10 @@ from werkzeug.test import TestResponse
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Ticket, TicketFollower, User, utcnow
-from feedback.services.submitters.board import similar_published
 from feedback.services.accounts.citizens import register_citizen
 from feedback.services.handling.actions import accept_ticket, reject_ticket, resolve_ticket
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.services.submitters.board import similar_published
 
 INTAKE = "intake@example.org"
 SAMPLES = Path(__file__).parents[2] / "feedback" / "data" / "sample_feedback.jsonl"
@@ -118,10 +118,7 @@ def test_only_accepted_public_tickets_are_on_the_board(
 ) -> None:
     shown = file_ticket("Cây xanh đổ chắn lối đi bộ")
     title = "Ống nước vỡ trước nhà số 12"
-    if hidden == "private":
-        code = file_ticket(title, is_public=False)
-    else:
-        code = file_ticket(title, accept=False)
+    code = file_ticket(title, is_public=False) if hidden == "private" else file_ticket(title, accept=False)
     if hidden == "rejected":
         with app.app_context():
             reject_ticket(_intake(), _ticket(code).id, "Không thuộc thẩm quyền giải quyết.")

@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, Ticket, User
-from feedback.services.submitters.responses import rate_ticket
 from feedback.services.handling.actions import accept_ticket, resolve_ticket
-from feedback.services.statistics.reading import add_months
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.services.statistics.reading import add_months
+from feedback.services.submitters.responses import rate_ticket
 
 Q1 = "first=2026-01&last=2026-03"
 # As links on the pages write it.
@@ -377,7 +377,8 @@ def test_drill_down_from_department_to_subject_to_place(
     assert by_testid(html, "headline-on_time_rate").split()[2] == "50.0%"
     assert f'<a href="/dashboard/?{Q1_LINK}">All departments</a>' in html
     assert '<span aria-current="page">Department of Construction</span>' in html
-    assert f'href="/dashboard/tickets?{Q1_LINK}&amp;department={sxd}" data-testid="tickets-link">See all 4 tickets' in html
+    link = f'href="/dashboard/tickets?{Q1_LINK}&amp;department={sxd}" data-testid="tickets-link">See all 4 tickets'
+    assert link in html
     subject_link = f"/dashboard/departments/{sxd}/categories/{roads}?{Q1_LINK}"
     assert f'<a href="{subject_link}">Traffic, roads and bridges</a>' in html
 
@@ -389,8 +390,9 @@ def test_drill_down_from_department_to_subject_to_place(
     late = row(html, _area_codes(app, history, BAC_NHA_TRANG)[0])
     assert cell(late, "on_time_rate").startswith("0.0%") and cell(late, "rated") == "0"
     assert f'<a href="/dashboard/departments/{sxd}?{Q1_LINK}">Department of Construction</a>' in html
-    tickets_link = (f"/dashboard/tickets?{Q1_LINK}&amp;department={sxd}&amp;category={roads}"
-                    f"&amp;area={history.areas[NHA_TRANG]}")
+    tickets_link = (
+        f"/dashboard/tickets?{Q1_LINK}&amp;department={sxd}&amp;category={roads}&amp;area={history.areas[NHA_TRANG]}"
+    )
     assert f'<a href="{tickets_link}">{NHA_TRANG}</a>' in html
 
 
@@ -409,7 +411,7 @@ def test_ticket_list_shows_only_the_matching_tickets(
     # B was received after A; F (December) is outside the period, C and D elsewhere.
     assert codes == [history.codes["B"], history.codes["A"]]
     assert "2 tickets received in this period" in html
-    first = html[html.index(f'data-code="{history.codes["A"]}"'):]
+    first = html[html.index(f'data-code="{history.codes["A"]}"') :]
     first = first[: first.index("</tr>")]
     assert f'href="/staff/tickets/{history.ids["A"]}"' in first
     assert 'data-timeliness="on_time"' in first and "Satisfied" in first
@@ -470,13 +472,13 @@ def test_hotspots_rise_against_the_previous_period(
 ) -> None:
     login("leader@example.org")
     html = page(client, f"/dashboard/?{Q1}")
-    areas = html[html.index('data-testid="hot-areas"'):]
+    areas = html[html.index('data-testid="hot-areas"') :]
     areas = areas[: areas.index("</table>")]
     # Nha Trang: A, B, E, G this quarter against F the quarter before. Bắc Nha Trang has 2: too few.
     assert re.findall(r"<th scope=\"row\"><a [^>]+>([^<]+)</a>", areas) == [NHA_TRANG]
     assert [text(c) for c in re.findall(r'data-column="[a-z]+">(.*?)</td>', areas, re.S)] == ["4", "1", "+3 +300%"]
     assert f"area={history.areas[NHA_TRANG]}" in areas
-    subjects = html[html.index('data-testid="hot-categories"'):]
+    subjects = html[html.index('data-testid="hot-categories"') :]
     subjects = subjects[: subjects.index("</table>")]
     assert re.findall(r"<th scope=\"row\"><a [^>]+>([^<]+)</a>", subjects) == ["Traffic, roads and bridges"]
     assert [text(c) for c in re.findall(r'data-column="[a-z]+">(.*?)</td>', subjects, re.S)] == ["3", "1", "+2 +200%"]
@@ -517,7 +519,9 @@ def test_trend_charts_are_accessible_svg_with_their_numbers_in_tables(
     assert drawing.count('class="chart-bar-0"') == 4 and drawing.count('class="chart-bar-1"') == 3
     rates = _chart(html, "months-rates")
     assert _chart_rows(rates)[-3:] == [
-        ["01/2026", "50.0%", "100.0%"], ["02/2026", "—", "—"], ["03/2026", "100.0%", "50.0%"],
+        ["01/2026", "50.0%", "100.0%"],
+        ["02/2026", "—", "—"],
+        ["03/2026", "100.0%", "50.0%"],
     ]
     # The trend's on-time line is answered on time ÷ answered: March's one late answer of two.
     # No rating in February: the satisfaction line stops there rather than joining January to March.
@@ -528,8 +532,11 @@ def test_trend_charts_are_accessible_svg_with_their_numbers_in_tables(
     weeks = _chart_rows(_chart(html, "weeks-volume"))
     assert len(weeks) == 13 and weeks[-1][0] == "Week of 30/03/2026" and weeks[0][0] == "Week of 05/01/2026"
     assert weeks[-5:] == [
-        ["Week of 02/03/2026", "1", "1"], ["Week of 09/03/2026", "0", "0"], ["Week of 16/03/2026", "0", "0"],
-        ["Week of 23/03/2026", "1", "0"], ["Week of 30/03/2026", "0", "1"],
+        ["Week of 02/03/2026", "1", "1"],
+        ["Week of 09/03/2026", "0", "0"],
+        ["Week of 16/03/2026", "0", "0"],
+        ["Week of 23/03/2026", "1", "0"],
+        ["Week of 30/03/2026", "0", "1"],
     ]
 
 
@@ -550,7 +557,10 @@ def test_csv_export_of_the_league_table(
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][:5] == ["Department", "Code", "Received", "Accepted", "Rejected"]
     assert rows[0][8:12] == [
-        "On-time rate", "On-time rate (national form)", "Satisfaction rate", "Satisfaction rate (national form)",
+        "On-time rate",
+        "On-time rate (national form)",
+        "Satisfaction rate",
+        "Satisfaction rate (national form)",
     ]
     # In the order of the page: by name, and Construction comes before Industry in English.
     assert [r[1] for r in rows[1:]] == ["SXD", "SCT", ""]
@@ -577,7 +587,8 @@ def test_csv_export_in_vietnamese_at_a_drill_level(
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][2] == "Đã nhận" and "Tỷ lệ hài lòng" in rows[0]
     assert [(r[0], r[1], r[2]) for r in rows[1:-1]] == [
-        ("Giao thông, đường bộ, cầu cống", "GTDB", "3"), ("Cấp nước, thoát nước, ngập úng", "CTN", "1"),
+        ("Giao thông, đường bộ, cầu cống", "GTDB", "3"),
+        ("Cấp nước, thoát nước, ngập úng", "CTN", "1"),
     ]
     assert rows[-1][1:3] == ["", "4"]
 
@@ -639,7 +650,7 @@ def test_printable_report_for_the_period(
     assert cell(row(html, "total", "per-category"), "received") == "5"
     for chart_id in ("months-volume", "months-rates", "weeks-volume", "weeks-rates"):
         assert f'id="{chart_id}"' in html
-    notes = html[html.index('<dl class="report-notes">'):]
+    notes = html[html.index('<dl class="report-notes">') :]
     assert "Answered on time ÷ (answered + open and overdue)" in notes[: notes.index("</dl>")]
     # The report is to read and print: no sorting links, no buttons besides Print.
     assert "sort-link" not in html and 'data-testid="export-csv"' not in html

@@ -36,9 +36,15 @@ from feedback.models import (
 )
 from feedback.services.deadlines import automatic as followups
 from feedback.services.deadlines import escalation
-from feedback.services.submitters.responses import rate_ticket
-from feedback.services.handling.actions import accept_ticket, assign_ticket, post_progress_update, request_information, resolve_ticket
+from feedback.services.handling.actions import (
+    accept_ticket,
+    assign_ticket,
+    post_progress_update,
+    request_information,
+    resolve_ticket,
+)
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.services.submitters.responses import rate_ticket
 from workflows import TIMEZONE, Role, WorkingCalendar
 from workflows.calendar import end_of_day, local_date
 
@@ -141,9 +147,13 @@ def delivered(app: Flask, ticket_id: int | None = None, kinds: Any = None) -> Co
 
 def events(app: Flask, ticket_id: int, action: str) -> list[TicketEvent]:
     with app.app_context():
-        found = list(db.session.scalars(
-            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == action).order_by(TicketEvent.id)
-        ))
+        found = list(
+            db.session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == action)
+                .order_by(TicketEvent.id)
+            )
+        )
         db.session.expunge_all()
         return found
 
@@ -159,7 +169,7 @@ def test_each_reminder_and_escalation_is_sent_once_however_often_the_sweep_runs(
     app: Flask, monday: date, sweep: Sweep
 ) -> None:
     ticket_id = accepted(app, at(monday, 0))  # due at the end of Monday two weeks later
-    staff_messages = REMINDERS + ("escalated",)
+    staff_messages = (*REMINDERS, "escalated")
 
     sweep(at(monday, 9, 12))
     assert delivered(app, ticket_id, staff_messages) == Counter(), "not yet two working days before"
@@ -188,10 +198,14 @@ def test_each_reminder_and_escalation_is_sent_once_however_often_the_sweep_runs(
     sweep(at(monday, 25, 9))
     escalations = events(app, ticket_id, "escalate")
     assert [(e.payload["level"], e.actor_role, e.actor_id) for e in escalations] == [
-        ("head", "system", None), ("leader", "system", None)]
+        ("head", "system", None),
+        ("leader", "system", None),
+    ]
     assert delivered(app, ticket_id, staff_messages) == (
-        each("remind_before", OFFICERS) + each("remind_due", OFFICERS)
-        + each("escalated", HEADS) + each("escalated", ["leader@example.org"])
+        each("remind_before", OFFICERS)
+        + each("remind_due", OFFICERS)
+        + each("escalated", HEADS)
+        + each("escalated", ["leader@example.org"])
     )
     with app.app_context():
         assert db.session.get_one(Ticket, ticket_id).escalation == "leader"
@@ -210,7 +224,9 @@ def test_reminders_go_to_whoever_holds_the_ticket_and_not_while_the_submitter_is
 ) -> None:
     unassigned, assigned, waiting = (accepted(app, at(monday, 0)) for _ in range(3))
     with app.app_context():
-        assign_ticket(staff("head.sxd@example.org"), assigned, staff("officer2.sxd@example.org").id, now=at(monday, 0, 10))
+        assign_ticket(
+            staff("head.sxd@example.org"), assigned, staff("officer2.sxd@example.org").id, now=at(monday, 0, 10)
+        )
         request_information(staff("officer.sxd@example.org"), waiting, "Xin ảnh chụp hiện trường.", now=at(monday, 1))
     sweep(at(monday, 10, 7))
     sweep(at(monday, 14, 7))
@@ -267,8 +283,10 @@ def test_a_progress_update_is_owed_after_seven_working_days_without_contact(
     assert delivered(app, silent, ["progress"]) == each("progress", ["citizen0@example.com"])
     with app.app_context():
         [message] = db.session.scalars(
-            select(MailboxMessage).where(MailboxMessage.recipient == "citizen0@example.com")
-            .join(Notification, Notification.id == MailboxMessage.notification_id).where(Notification.kind == "progress")
+            select(MailboxMessage)
+            .where(MailboxMessage.recipient == "citizen0@example.com")
+            .join(Notification, Notification.id == MailboxMessage.notification_id)
+            .where(Notification.kind == "progress")
         ).all()
         assert posted.reason in message.body
 
@@ -316,7 +334,8 @@ def test_an_unrated_answer_gets_one_reminder_and_is_closed_by_the_system(
     closes = {t: [(e.actor_role, e.payload["why"]) for e in events(app, t, "close")] for t in (unrated, rated)}
     assert closes == {unrated: [("system", "not_rated")], rated: [("system", "not_reopened")]}
     assert delivered(app, kinds=["closed", "rating_reminder"]) == (
-        each("rating_reminder", ["citizen0@example.com"]) + each("closed", ["citizen0@example.com", "citizen1@example.com"])
+        each("rating_reminder", ["citizen0@example.com"])
+        + each("closed", ["citizen0@example.com", "citizen1@example.com"])
     )
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Rating, Ticket, User
-from feedback.services.submitters.responses import provide_information
 from feedback.services.handling.actions import accept_ticket, request_information, resolve_ticket
+from feedback.services.submitters.responses import provide_information
 from workflows import TIMEZONE
 
 ANSWER = "Đơn vị đã kiểm tra hiện trường và bố trí thêm thùng rác từ ngày 25/11."
@@ -195,7 +195,8 @@ def test_rating_and_reopening_once(
         reopened = db.session.get(Ticket, ticket["id"])
         assert reopened.status == "reopened" and reopened.resolved_at is None
         assert reopened.rating is None, "the earlier rating no longer counts"
-        assert [r.superseded for r in db.session.scalars(select(Rating).where(Rating.ticket_id == reopened.id))] == [True]
+        ratings = db.session.scalars(select(Rating).where(Rating.ticket_id == reopened.id))
+        assert [r.superseded for r in ratings] == [True]
         assert reopened.resolve_due > reopened.submitted_at
     assert reason in client.get(path).get_data(as_text=True)
 

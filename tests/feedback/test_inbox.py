@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, Ticket, TicketEvent, User, utcnow
-from feedback.services.handling.cooperation import ask_leader_to_decide, transfer_ticket
 from feedback.services.deadlines.escalation import escalate_late_tickets
 from feedback.services.handling.actions import accept_ticket, assign_ticket, request_information
+from feedback.services.handling.cooperation import ask_leader_to_decide, transfer_ticket
 from feedback.services.handling.inbox import OPEN_STATUSES, InboxQuery, inbox_page
 from feedback.services.intake.submissions import Submission, submit_ticket
 from tests.conftest import csrf_token, id_of
@@ -145,7 +145,9 @@ def test_each_filter_narrows_the_inbox_and_the_form_keeps_the_choice(
     assert re.search(r'<input checked id="overdue" name="overdue" type="checkbox"', page)
 
 
-def test_decision_requested_filter(app: Flask, client: FlaskClient, login: Login, make_ticket: Callable[..., int]) -> None:
+def test_decision_requested_filter(
+    app: Flask, client: FlaskClient, login: Login, make_ticket: Callable[..., int]
+) -> None:
     waiting = accept(app, make_ticket(title="Tranh chấp thẩm quyền"), "SXD")
     other = accept(app, make_ticket(title="Đường ngập nước"), "SXD")
     with app.app_context():
@@ -262,8 +264,11 @@ def test_bulk_transfer_with_a_reason(
     nothing = bulk(client, {"action": "transfer", "department": sct, "reason": "Thuộc ngành công thương"})
     assert nothing.status_code == 422 and "Tick at least one ticket." in nothing.get_data(as_text=True)
 
-    response = bulk(client, {"tickets": tickets[:2], "action": "transfer", "department": sct,
-                             "reason": "Thuộc ngành công thương"}, query="?status=accepted")
+    response = bulk(
+        client,
+        {"tickets": tickets[:2], "action": "transfer", "department": sct, "reason": "Thuộc ngành công thương"},
+        query="?status=accepted",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/staff/?status=accepted")
     assert "2 tickets were transferred." in client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
@@ -282,8 +287,15 @@ def test_officers_get_no_bulk_controls_and_cannot_post_them(
     page = client.get("/staff/").get_data(as_text=True)
     assert listed(client) == [ticket]
     assert 'name="tickets"' not in page and "/staff/bulk" not in page and "With the ticked tickets" not in page
-    refused = bulk(client, {"tickets": [ticket], "action": "transfer", "department": id_of(app, Department, code="SCT"),
-                            "reason": "Không thuộc thẩm quyền"})
+    refused = bulk(
+        client,
+        {
+            "tickets": [ticket],
+            "action": "transfer",
+            "department": id_of(app, Department, code="SCT"),
+            "reason": "Không thuộc thẩm quyền",
+        },
+    )
     assert refused.status_code == 403
     with app.app_context():
         assert db.session.get_one(Ticket, ticket).department.code == "SXD"

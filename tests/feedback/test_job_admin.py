@@ -21,7 +21,17 @@ from werkzeug.test import TestResponse
 
 from feedback.background.queues import EXTENSION_KEY, get_queue, on_queue
 from feedback.extensions import db
-from feedback.models import EVERY, MailboxMessage, Notification, OutboxMessage, StatRollup, StatState, Ticket, User, utcnow
+from feedback.models import (
+    EVERY,
+    MailboxMessage,
+    Notification,
+    OutboxMessage,
+    StatRollup,
+    StatState,
+    Ticket,
+    User,
+    utcnow,
+)
 from feedback.services.handling.actions import accept_ticket
 from tests.conftest import csrf_token
 from tests.feedback.test_mailbox_page import submit_with_email
@@ -102,8 +112,12 @@ def test_only_administrators_see_the_jobs_page(
     login(email)
     assert client.get(PAGE).status_code == 403
     token = csrf_token(client.get("/"))
-    for url in (f"/admin/jobs/failed/statistics/{failed_job}/retry", f"/admin/jobs/failed/statistics/{failed_job}/delete",
-                f"/admin/jobs/messages/{failed_message}/send-again", "/admin/jobs/statistics/rebuild"):
+    for url in (
+        f"/admin/jobs/failed/statistics/{failed_job}/retry",
+        f"/admin/jobs/failed/statistics/{failed_job}/delete",
+        f"/admin/jobs/messages/{failed_message}/send-again",
+        "/admin/jobs/statistics/rebuild",
+    ):
         assert client.post(url, data={"csrf_token": token}).status_code == 403
 
 
@@ -119,8 +133,11 @@ def test_the_page_shows_queue_outbox_and_message_figures(
     run_worker()
     get_queue("deadlines", app).enqueue(explode, "waiting")
     with app.app_context():
-        db.session.add(OutboxMessage(func="feedback.jobs.update_statistics", queue="statistics",
-                                     created_at=utcnow() - timedelta(hours=2)))
+        db.session.add(
+            OutboxMessage(
+                func="feedback.jobs.update_statistics", queue="statistics", created_at=utcnow() - timedelta(hours=2)
+            )
+        )
         db.session.commit()
         waiting = db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.enqueued_at.is_(None)))
 
@@ -153,7 +170,11 @@ def test_statistics_are_compiled_again_on_request_showing_progress(
     assert "The last full compilation read 2 tickets" in page and waiting(page) == 0
     with app.app_context():
         assert db.session.get(StatState, 1).rebuilt_at is not None
-        received = db.session.scalar(select(func.sum(StatRollup.received)).where(StatRollup.cube == "dc", StatRollup.grain == "m", StatRollup.channel != EVERY))
+        received = db.session.scalar(
+            select(func.sum(StatRollup.received)).where(
+                StatRollup.cube == "dc", StatRollup.grain == "m", StatRollup.channel != EVERY
+            )
+        )
         assert received == 2
 
 
@@ -215,8 +236,12 @@ def test_a_failed_message_is_sent_again(
     post_on_page(client, f"/admin/jobs/messages/{failed_message}/send-again")
     assert "That message is no longer failed or uncertain" in client.get(PAGE).text
     with app.app_context():
-        assert db.session.scalar(select(func.count(MailboxMessage.id)).where(
-            MailboxMessage.notification_id == failed_message)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count(MailboxMessage.id)).where(MailboxMessage.notification_id == failed_message)
+            )
+            == 1
+        )
 
 
 @pytest.fixture
@@ -252,12 +277,21 @@ def test_the_ticket_page_lists_its_messages(
         ticket_id = ticket.id
         intake = db.session.scalars(select(User).where(User.email == "intake@example.org")).one()
         accept_ticket(intake, ticket_id, ticket.department_id)
-        accepted = db.session.scalars(select(Notification).where(
-            Notification.ticket_id == ticket_id, Notification.kind == "accepted")).one()
+        accepted = db.session.scalars(
+            select(Notification).where(Notification.ticket_id == ticket_id, Notification.kind == "accepted")
+        ).one()
         accepted.status, accepted.attempts, accepted.last_error = "failed", 6, "Gave up after 6 attempts: timed out"
-        db.session.add(Notification(key=f"test-follower-{ticket_id}", kind="followed_update", channel="email",
-                                    recipient="follower@example.org", ticket_id=ticket_id, status="pending",
-                                    created_at=utcnow() + timedelta(minutes=1)))
+        db.session.add(
+            Notification(
+                key=f"test-follower-{ticket_id}",
+                kind="followed_update",
+                channel="email",
+                recipient="follower@example.org",
+                ticket_id=ticket_id,
+                status="pending",
+                created_at=utcnow() + timedelta(minutes=1),
+            )
+        )
         db.session.commit()
     run_worker()
 

@@ -32,13 +32,9 @@ from feedback.models import (
     User,
     utcnow,
 )
-from feedback.services.submitters.board import follow_ticket
-from feedback.services.deadlines.calendar import working_calendar
-from feedback.services.handling.cooperation import request_contribution, transfer_ticket
-from feedback.services.notifications.delivery import render
-from feedback.services.deadlines.escalation import escalate_late_tickets, send_reminders
-from feedback.services.submitters.responses import provide_information, rate_ticket, reopen_ticket
 from feedback.services.deadlines.automatic import remind_and_close_unrated, send_digests
+from feedback.services.deadlines.calendar import working_calendar
+from feedback.services.deadlines.escalation import escalate_late_tickets, send_reminders
 from feedback.services.handling.actions import (
     accept_ticket,
     assign_ticket,
@@ -50,8 +46,12 @@ from feedback.services.handling.actions import (
     return_answer,
     save_draft,
 )
-from feedback.services.notifications.messages import SUBMITTER_KINDS, notify_event
+from feedback.services.handling.cooperation import request_contribution, transfer_ticket
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.services.notifications.delivery import render
+from feedback.services.notifications.messages import SUBMITTER_KINDS, notify_event
+from feedback.services.submitters.board import follow_ticket
+from feedback.services.submitters.responses import provide_information, rate_ticket, reopen_ticket
 from feedback.text import without_accents
 from tests.conftest import csrf_token
 from workflows import TIMEZONE, Role
@@ -135,7 +135,9 @@ def written(app: Flask, ticket_id: int, kinds: Any = None) -> list[tuple[str, st
 def mailbox(app: Flask, **where: Any) -> list[tuple[Notification, MailboxMessage]]:
     """The delivered messages, with their notifications, in the order written."""
     with app.app_context():
-        query = select(Notification, MailboxMessage).join(MailboxMessage, MailboxMessage.notification_id == Notification.id)
+        query = select(Notification, MailboxMessage).join(
+            MailboxMessage, MailboxMessage.notification_id == Notification.id
+        )
         for column, value in where.items():
             query = query.where(getattr(Notification, column) == value)
         rows = [(n, m) for n, m in db.session.execute(query.order_by(Notification.id))]
@@ -170,7 +172,9 @@ def walk_every_submitter_step(app: Flask, notify_by: str) -> tuple[int, int]:
         intake = staff("intake@example.org")
         reject_ticket(intake, refused, "Nội dung trùng với phản ánh đã có.", now=next(times))
         accept_ticket(intake, answered, department_id("SXD"), now=next(times))
-        transfer_ticket(staff("head.sxd@example.org"), answered, department_id("SCT"), "Thuộc ngành Công Thương.", now=next(times))
+        transfer_ticket(
+            staff("head.sxd@example.org"), answered, department_id("SCT"), "Thuộc ngành Công Thương.", now=next(times)
+        )
         officer = staff("officer.sct@example.org")
         request_information(officer, answered, "Xin cho biết vị trí chính xác.", now=next(times))
         provide_information(ticket(answered), "Trước nhà số 12.", [], now=next(times))
@@ -183,7 +187,16 @@ def walk_every_submitter_step(app: Flask, notify_by: str) -> tuple[int, int]:
     return answered, refused
 
 
-EVERY_SUBMITTER_STEP = ["acknowledgement", "accepted", "transferred", "info_requested", "extended", "progress", "answered", "closed"]
+EVERY_SUBMITTER_STEP = [
+    "acknowledgement",
+    "accepted",
+    "transferred",
+    "info_requested",
+    "extended",
+    "progress",
+    "answered",
+    "closed",
+]
 
 
 @pytest.mark.parametrize(("notify_by", "channel", "address"), [("email", "email", EMAIL), ("sms", "sms", PHONE)])
@@ -191,14 +204,14 @@ def test_the_submitter_hears_of_every_step_once_by_the_channel_they_chose(
     app: Flask, database: None, run_worker: Worker, notify_by: str, channel: str, address: str
 ) -> None:
     answered, refused = walk_every_submitter_step(app, notify_by)
-    assert set(EVERY_SUBMITTER_STEP + ["rejected"]) == set(SUBMITTER_KINDS.values())
+    assert {*EVERY_SUBMITTER_STEP, "rejected"} == set(SUBMITTER_KINDS.values())
     to_submitter = [(kind, channel, address, "vi") for kind in EVERY_SUBMITTER_STEP]
     assert written(app, answered, SUBMITTER_KINDS.values()) == to_submitter
     assert written(app, refused) == [(kind, channel, address, "vi") for kind in ("acknowledgement", "rejected")]
 
     assert run_worker()
     delivered = mailbox(app, recipient=address)
-    assert Counter(n.kind for n, _ in delivered) == Counter(EVERY_SUBMITTER_STEP + ["acknowledgement", "rejected"])
+    assert Counter(n.kind for n, _ in delivered) == Counter([*EVERY_SUBMITTER_STEP, "acknowledgement", "rejected"])
     with app.app_context():
         codes = {answered: ticket(answered).code, refused: ticket(refused).code}
         sct = db.session.get_one(Department, department_id("SCT")).name_vi
@@ -214,7 +227,7 @@ def test_the_submitter_hears_of_every_step_once_by_the_channel_they_chose(
 
 
 def test_a_submitter_who_asked_for_no_messages_gets_none(app: Flask, database: None, run_worker: Worker) -> None:
-    answered, refused = walk_every_submitter_step(app, "none")
+    answered, _refused = walk_every_submitter_step(app, "none")
     with app.app_context():
         to_submitter = db.session.scalar(
             select(func.count(Notification.id)).where(Notification.key.like("%:submitter"))
@@ -295,8 +308,16 @@ def test_followers_hear_of_the_answer_in_their_language_without_the_submitters_d
 # --- staff -----------------------------------------------------------------------------------
 
 
-STAFF_KINDS = ["assigned", "answer_for_approval", "answer_returned", "contribution_requested", "info_provided",
-               "transferred_in", "reopened", "escalated"]
+STAFF_KINDS = [
+    "assigned",
+    "answer_for_approval",
+    "answer_returned",
+    "contribution_requested",
+    "info_provided",
+    "transferred_in",
+    "reopened",
+    "escalated",
+]
 
 
 def test_staff_hear_of_the_work_put_on_their_desk(app: Flask, database: None, run_worker: Worker) -> None:
@@ -339,16 +360,16 @@ def test_staff_hear_of_the_work_put_on_their_desk(app: Flask, database: None, ru
         "contribution_requested": ["head.syt@example.org"],
         # The assignee, and nobody else of the department.
         "info_provided": ["officer.sxd@example.org"],
-        "escalated": sorted(heads + ["leader@example.org"]),
+        "escalated": sorted([*heads, "leader@example.org"]),
     }
     assert recipients(app, taken, STAFF_KINDS) == {
         # The officer took it: nobody is told.
-        "escalated": sorted(heads + ["leader@example.org"]),
+        "escalated": sorted([*heads, "leader@example.org"]),
     }
     # Nobody holds it: the department's officers are told.
     assert recipients(app, reopened, STAFF_KINDS) == {
         "reopened": ["officer.sxd@example.org", "officer2.sxd@example.org"],
-        "escalated": sorted(heads + ["leader@example.org"]),
+        "escalated": sorted([*heads, "leader@example.org"]),
     }
     # The new department's heads, not the old one's, also when it is late.
     assert recipients(app, transferred, STAFF_KINDS) == {
@@ -362,7 +383,10 @@ def test_staff_hear_of_the_work_put_on_their_desk(app: Flask, database: None, ru
             .where(Notification.kind == "escalated", Notification.ticket_id == taken)
         ).all()
     assert sorted((recipient, payload["level"]) for recipient, payload in escalated) == [
-        ("head.sxd@example.org", "head"), ("head2.sxd@example.org", "head"), ("leader@example.org", "leader")]
+        ("head.sxd@example.org", "head"),
+        ("head2.sxd@example.org", "head"),
+        ("leader@example.org", "leader"),
+    ]
 
     assert run_worker()
     with app.app_context():
@@ -381,11 +405,14 @@ def test_assigning_through_the_ticket_page_tells_the_new_assignee(
     login("head.sxd@example.org")
     for officer_id in officers:
         token = csrf_token(client.get(f"/staff/tickets/{ticket_id}"))
-        response = client.post(f"/staff/tickets/{ticket_id}/assign",
-                               data={"assign-assignee": officer_id, "assign-csrf_token": token})
+        response = client.post(
+            f"/staff/tickets/{ticket_id}/assign", data={"assign-assignee": officer_id, "assign-csrf_token": token}
+        )
         assert response.status_code == 302
     assert [recipient for _kind, _channel, recipient, _language in written(app, ticket_id, ["assigned"])] == [
-        "officer.sxd@example.org", "officer2.sxd@example.org"]
+        "officer.sxd@example.org",
+        "officer2.sxd@example.org",
+    ]
 
 
 # --- closing ---------------------------------------------------------------------------------
@@ -405,8 +432,9 @@ def test_closing_by_the_submitters_rating_sends_no_closed_message_closing_by_the
         assert ticket(rated).status == "closed"
         assert remind_and_close_unrated(utcnow() + timedelta(days=40)) == (0, 1)
         closers = {
-            t: db.session.scalars(select(TicketEvent.actor_role).where(
-                TicketEvent.ticket_id == t, TicketEvent.action == "close")).one()
+            t: db.session.scalars(
+                select(TicketEvent.actor_role).where(TicketEvent.ticket_id == t, TicketEvent.action == "close")
+            ).one()
             for t in (rated, unrated)
         }
     assert closers == {rated: "submitter", unrated: "system"}
@@ -454,7 +482,9 @@ def write_every_kind(app: Flask) -> dict[str, int]:
         due = ticket(life).resolve_due
         assert due is not None
         due_morning = datetime.combine(due.astimezone(TIMEZONE).date(), datetime.min.time(), TIMEZONE)
-        before_morning = datetime.combine(calendar.shift_working_days(due_morning.date(), -2), datetime.min.time(), TIMEZONE)
+        before_morning = datetime.combine(
+            calendar.shift_working_days(due_morning.date(), -2), datetime.min.time(), TIMEZONE
+        )
         assert send_reminders(before_morning + timedelta(hours=8)) == 1
         assert send_reminders(due_morning + timedelta(hours=8)) == 1
         assert send_digests(due_morning + timedelta(hours=8)) == 1
@@ -476,12 +506,9 @@ def write_every_kind(app: Flask) -> dict[str, int]:
         assert resolved is not None
         assert remind_and_close_unrated(calendar.add_working_days(resolved, 3) + timedelta(hours=9)) == (1, 0)
         assert remind_and_close_unrated(resolved + timedelta(days=40)) == (0, 1)
-        return {
-            kind: notification_id
-            for kind, notification_id in db.session.execute(
-                select(Notification.kind, func.min(Notification.id)).group_by(Notification.kind)
-            )
-        }
+        return dict(
+            db.session.execute(select(Notification.kind, func.min(Notification.id)).group_by(Notification.kind)).all()
+        )
 
 
 def test_every_kind_of_message_renders_in_both_languages(app: Flask, database: None) -> None:
@@ -496,8 +523,15 @@ def test_every_kind_of_message_renders_in_both_languages(app: Flask, database: N
                     continue
                 # A copy outside the session: the rows stay as they were written.
                 notification = Notification(
-                    id=written_row.id, key=written_row.key, kind=kind, channel=channel, recipient=written_row.recipient,
-                    language=language, ticket=written_row.ticket, user=written_row.user, params=written_row.params,
+                    id=written_row.id,
+                    key=written_row.key,
+                    kind=kind,
+                    channel=channel,
+                    recipient=written_row.recipient,
+                    language=language,
+                    ticket=written_row.ticket,
+                    user=written_row.user,
+                    params=written_row.params,
                 )
                 message = render(notification)
                 where = f"{kind} by {channel} in {language}"

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from feedback.extensions import db
 from feedback.models import ApiClient, ApiSubmission, Area, Category, Department, Ticket, User, utcnow
 from feedback.services.handling import actions as handling
-from feedback.services.open311.clients import add_api_client, revoke_api_client
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.services.open311.clients import add_api_client, revoke_api_client
 from workflows import TIMEZONE
 
 V2 = "/open311/v2"
@@ -77,7 +77,9 @@ def published(live_app: Flask, request: pytest.FixtureRequest) -> Iterator[Publi
         handling.accept_ticket(intake, opened.id, sxd, now=now - timedelta(days=2))
         answered = _submit("Đèn đường hỏng", now - timedelta(days=10))
         handling.accept_ticket(intake, answered.id, sxd, now=now - timedelta(days=9))
-        handling.resolve_ticket(_user("officer.sxd@example.org"), answered.id, "Đã thay bóng đèn mới.", now=now - timedelta(days=5))
+        handling.resolve_ticket(
+            _user("officer.sxd@example.org"), answered.id, "Đã thay bóng đèn mới.", now=now - timedelta(days=5)
+        )
         private = _submit("Việc riêng tư", now - timedelta(days=4), public=False)
         handling.accept_ticket(intake, private.id, sxd, now=now - timedelta(days=3))
         waiting = _submit("Chưa tiếp nhận", now - timedelta(days=1))
@@ -112,7 +114,11 @@ def test_services_and_their_definitions_through_the_client(published: Published,
     attributes = _list(definition["attributes"]["attribute"] if fmt == "xml" else definition["attributes"])
     assert [a["code"] for a in attributes] == [spec["code"] for spec in specs]
     road = attributes[0]
-    assert road["datatype"] == "singlevaluelist" and road["required"] in (True, "true") and road["description"] == "Loại đường"
+    assert (
+        road["datatype"] == "singlevaluelist"
+        and road["required"] in (True, "true")
+        and road["description"] == "Loại đường"
+    )
     values = _list(road["values"]["value"] if fmt == "xml" else road["values"])
     assert [v["key"] for v in values] == [v["key"] for v in specs[0]["values"]]
     assert values[0]["name"] == "Quốc lộ"
@@ -142,14 +148,22 @@ def test_requests_through_the_client(published: Published, fmt: str) -> None:
         assert answered["lat"] is None and answered["media_url"] is None and answered["zipcode"] is None
 
     assert [r["service_request_id"] for r in _list(client.get_service_requests(status="open"))] == [published.open]
-    assert [r["service_request_id"] for r in _list(client.get_service_requests(status="closed"))] == [published.answered]
+    assert [r["service_request_id"] for r in _list(client.get_service_requests(status="closed"))] == [
+        published.answered
+    ]
     assert len(_list(client.get_service_requests(status="open,closed"))) == 2
     assert len(_list(client.get_service_requests(service_code="GTDB,DIEN"))) == 2
     # The id overrides the other filters, the dates included: the old ticket is found by it.
-    by_id = _list(client.get_service_requests(service_request_id=f"{published.old},{published.private}", status="closed"))
+    by_id = _list(
+        client.get_service_requests(service_request_id=f"{published.old},{published.private}", status="closed")
+    )
     assert [r["service_request_id"] for r in by_id] == [published.old]
     window = (published.old_day - timedelta(days=1), published.old_day + timedelta(days=1))
-    dated = _list(client.get_service_requests(start_date=window[0].isoformat(), end_date=window[1].astimezone(TIMEZONE).isoformat()))
+    dated = _list(
+        client.get_service_requests(
+            start_date=window[0].isoformat(), end_date=window[1].astimezone(TIMEZONE).isoformat()
+        )
+    )
     assert [r["service_request_id"] for r in dated] == [published.old]
 
     one = client.get_service_request(published.answered)
@@ -157,7 +171,9 @@ def test_requests_through_the_client(published: Published, fmt: str) -> None:
     # Codes as people type them: lower case, without the dashes.
     typed = published.answered.lower().replace("-", "")
     assert client.get_service_request(typed)["service_request_id"] == published.answered
-    assert [r["service_request_id"] for r in _list(client.get_service_requests(service_request_id=typed))] == [published.answered]
+    assert [r["service_request_id"] for r in _list(client.get_service_requests(service_request_id=typed))] == [
+        published.answered
+    ]
     for hidden in (published.private, published.waiting, "ZZZZ-ZZZZ-Z"):
         with pytest.raises(requests.HTTPError) as refused:
             client.get_service_request(hidden)
@@ -232,9 +248,15 @@ def test_filing_a_request_and_following_it_by_its_token(
         assert (ticket.channel, ticket.kind, ticket.status) == ("api", "feedback", "submitted")
         assert ticket.area.name == "Phường Bắc Nha Trang" and ticket.address == GOOD["address_string"]
         assert ticket.attributes == {"road_type": "do_thi", "issue_type": ["o_ga"]}
-        assert (ticket.submitter_name, ticket.submitter_email, ticket.notify_by) == ("Lan Trần", "dan@example.org", "email")
+        assert (ticket.submitter_name, ticket.submitter_email, ticket.notify_by) == (
+            "Lan Trần",
+            "dan@example.org",
+            "email",
+        )
         assert ticket.media_url == GOOD["media_url"] and ticket.title == GOOD["description"]
-        assert db.session.scalars(select(ApiSubmission.token).where(ApiSubmission.ticket_id == ticket.id)).one() == token
+        assert (
+            db.session.scalars(select(ApiSubmission.token).where(ApiSubmission.ticket_id == ticket.id)).one() == token
+        )
 
     for fmt in FORMATS:
         found = client.get(f"{V2}/tokens/{token}.{fmt}")
@@ -255,9 +277,18 @@ def test_filing_a_request_and_following_it_by_its_token(
     page = client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
     assert f'href="{GOOD["media_url"]}" rel="noopener noreferrer nofollow" data-testid="media-url"' in page
 
-    xml = client.post(f"{V2}/requests.xml", query_string={"api_key": api_key},
-                      data={**GOOD, "description": "Đèn tín hiệu ngã tư Lê Thánh Tôn không sáng.", "lat": "12.25", "long": "109.19",
-                            "address_string": "", "email": ""})
+    xml = client.post(
+        f"{V2}/requests.xml",
+        query_string={"api_key": api_key},
+        data={
+            **GOOD,
+            "description": "Đèn tín hiệu ngã tư Lê Thánh Tôn không sáng.",
+            "lat": "12.25",
+            "long": "109.19",
+            "address_string": "",
+            "email": "",
+        },
+    )
     assert xml.status_code == 201 and xml.content_type == "application/xml; charset=utf-8"
     second = ElementTree.fromstring(xml.data).findtext("request/service_request_id")
     with app.app_context():
@@ -314,7 +345,9 @@ def test_keys_missing_unknown_or_revoked_are_refused(app: Flask, client: FlaskCl
     assert _errors(response)[0]["description"] == "Khóa api_key không hợp lệ hoặc đã bị thu hồi."
 
 
-def test_a_retry_gets_the_first_ticket_and_another_clients_copy_is_refused(app: Flask, client: FlaskClient, api_key: str) -> None:
+def test_a_retry_gets_the_first_ticket_and_another_clients_copy_is_refused(
+    app: Flask, client: FlaskClient, api_key: str
+) -> None:
     first = client.post(f"{V2}/requests.json", data={**GOOD, "api_key": api_key})
     again = client.post(f"{V2}/requests.json", data={**GOOD, "api_key": api_key})
     assert (first.status_code, again.status_code) == (201, 200)
@@ -325,7 +358,10 @@ def test_a_retry_gets_the_first_ticket_and_another_clients_copy_is_refused(app: 
         assert db.session.scalar(select(func.count(ApiSubmission.id))) == 1
     copied = client.post(f"{V2}/requests.json", data={**GOOD, "api_key": other_key, "locale": "en"})
     assert copied.status_code == 400
-    assert _errors(copied)[0]["description"] == f"The same request was filed a moment ago as {first.json[0]['service_request_id']}."
+    assert (
+        _errors(copied)[0]["description"]
+        == f"The same request was filed a moment ago as {first.json[0]['service_request_id']}."
+    )
 
 
 def test_text_xml_cannot_hold_is_replaced(published: Published) -> None:
@@ -338,8 +374,13 @@ def test_text_xml_cannot_hold_is_replaced(published: Published) -> None:
 def test_a_key_files_at_most_its_hourly_limit(client: FlaskClient, api_key: str) -> None:
     for n in range(3):
         text = f"Phản ánh số {n + 1}: rác thải tồn đọng nhiều ngày trên vỉa hè."
-        assert client.post(f"{V2}/requests.json", data={**GOOD, "description": text, "api_key": api_key}).status_code == 201
-    refused = client.post(f"{V2}/requests.json", data={**GOOD, "description": "Một phản ánh nữa trong cùng giờ.", "api_key": api_key})
+        assert (
+            client.post(f"{V2}/requests.json", data={**GOOD, "description": text, "api_key": api_key}).status_code
+            == 201
+        )
+    refused = client.post(
+        f"{V2}/requests.json", data={**GOOD, "description": "Một phản ánh nữa trong cùng giờ.", "api_key": api_key}
+    )
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 3601
     assert _errors(refused)[0]["code"] == 429
 
@@ -384,8 +425,10 @@ def test_error_descriptions_follow_the_language_asked(client: FlaskClient) -> No
     english = client.get(f"{V2}/requests.json?status=x", headers={"Accept-Language": "en-GB,en;q=0.9"})
     vietnamese = client.get(f"{V2}/requests.json?status=x")
     chosen = client.get(f"{V2}/requests.json?status=x&locale=en", headers={"Accept-Language": "vi"})
-    assert _errors(english)[0]["description"] == _errors(chosen)[0]["description"] == (
-        "status must be open, closed or both, separated by a comma."
+    assert (
+        _errors(english)[0]["description"]
+        == _errors(chosen)[0]["description"]
+        == ("status must be open, closed or both, separated by a comma.")
     )
     assert _errors(vietnamese)[0]["description"] != _errors(english)[0]["description"]
 
@@ -395,4 +438,3 @@ def test_the_openapi_description_is_served(client: FlaskClient) -> None:
     assert response.status_code == 200
     paths = response.json["paths"]
     assert any("requests" in path for path in paths) and any("tokens" in path for path in paths)
-

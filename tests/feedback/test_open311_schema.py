@@ -36,8 +36,8 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Area, Ticket, User
-from feedback.services.open311.clients import add_api_client
 from feedback.services.handling.actions import accept_ticket, resolve_ticket
+from feedback.services.open311.clients import add_api_client
 from feedback.views.open311.openapi import openapi_document
 
 OPENAPI_PATH = "/open311/v2/openapi.json"
@@ -118,7 +118,12 @@ def _limits(properties: dict[str, Any]) -> Iterator[Any]:
 
 @pytest.mark.parametrize(("name", "value"), list(_limits(NEW_REQUEST["properties"])))
 def test_the_documented_limits_are_accepted(client: FlaskClient, api_key: str, name: str, value: str) -> None:
-    form = {**ROAD_REQUEST, "description": f"Kiểm tra giới hạn của {name}: {len(value)}.", "lat": "12.2388", "long": "109.1967"}
+    form = {
+        **ROAD_REQUEST,
+        "description": f"Kiểm tra giới hạn của {name}: {len(value)}.",
+        "lat": "12.2388",
+        "long": "109.1967",
+    }
     response = client.post("/open311/v2/requests.json", data={**form, name: value, "api_key": api_key})
     assert response.status_code == 201, response.get_json()
 
@@ -143,9 +148,12 @@ class Known:
 
     def service(self) -> st.SearchStrategy[dict[str, Any]]:
         return st.one_of(
-            st.fixed_dictionaries({"service_code": st.just(code), **{
-                field: st.sampled_from(choices) for field, choices in fields.items()
-            }})
+            st.fixed_dictionaries(
+                {
+                    "service_code": st.just(code),
+                    **{field: st.sampled_from(choices) for field, choices in fields.items()},
+                }
+            )
             for code, fields in self.answers.items()
         )
 
@@ -171,16 +179,23 @@ def known(app: Flask, client: FlaskClient, api_key: str) -> Known:
         }
     # Two road requests filed through the API, then accepted (published, open) and answered (closed).
     filed = [
-        client.post("/open311/v2/requests.json", data={
-            **ROAD_REQUEST, "api_key": api_key, "lat": "12.2388", "long": "109.1967",
-            "description": f"Đèn tín hiệu ở ngã tư số {number} hỏng từ hôm qua.",
-            "media_url": "https://example.org/photo.jpg",
-        }).get_json()[0]
+        client.post(
+            "/open311/v2/requests.json",
+            data={
+                **ROAD_REQUEST,
+                "api_key": api_key,
+                "lat": "12.2388",
+                "long": "109.1967",
+                "description": f"Đèn tín hiệu ở ngã tư số {number} hỏng từ hôm qua.",
+                "media_url": "https://example.org/photo.jpg",
+            },
+        ).get_json()[0]
         for number in (1, 2)
     ]
     with app.app_context():
-        tickets = [db.session.scalars(select(Ticket).where(Ticket.code == f["service_request_id"])).one()
-                   for f in filed]
+        tickets = [
+            db.session.scalars(select(Ticket).where(Ticket.code == f["service_request_id"])).one() for f in filed
+        ]
         for ticket in tickets:
             accept_ticket(_user("intake@example.org"), ticket.id, ticket.department_id)
         resolve_ticket(_user("officer.sxd@example.org"), tickets[1].id, "Đã thay đèn tín hiệu.")
@@ -214,17 +229,22 @@ def _choices(attribute: dict[str, Any]) -> list[Any]:
 def open311_schema(app: Flask, known: Known) -> BaseSchema:
     config = schemathesis.Config.from_dict({"auth": {"openapi": {"api_key": {"api_key": known.api_key}}}})
     schema = schemathesis.openapi.from_wsgi(OPENAPI_PATH, app, config=config)
-    existing = {"service_code": list(known.answers), "service_request_id": known.service_request_ids,
-                "token": known.tokens}
+    existing = {
+        "service_code": list(known.answers),
+        "service_request_id": known.service_request_ids,
+        "token": known.tokens,
+    }
 
     @schema.hook
     def flatmap_path_parameters(_context: Any, parameters: dict[str, Any] | None) -> st.SearchStrategy[Any]:
         if not parameters:
             return st.just(parameters)
-        return st.fixed_dictionaries({
-            name: st.one_of(st.just(value), st.sampled_from(existing[name])) if name in existing else st.just(value)
-            for name, value in parameters.items()
-        })
+        return st.fixed_dictionaries(
+            {
+                name: st.one_of(st.just(value), st.sampled_from(existing[name])) if name in existing else st.just(value)
+                for name, value in parameters.items()
+            }
+        )
 
     @schema.hook
     def flatmap_body(_context: Any, body: Any) -> st.SearchStrategy[Any]:

@@ -23,12 +23,12 @@ from werkzeug.test import TestResponse
 
 from feedback.extensions import db
 from feedback.models import Area, Category, Ticket, User, utcnow
-from feedback.services.statistics import open_data
-from feedback.services.intake.attachments import CleanFile
-from feedback.services.submitters.responses import rate_ticket
 from feedback.services.handling.actions import accept_ticket, reject_ticket, resolve_ticket
-from feedback.services.statistics.reading import INDICATORS, add_months, month_start
+from feedback.services.intake.attachments import CleanFile
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.services.statistics import open_data
+from feedback.services.statistics.reading import INDICATORS, add_months, month_start
+from feedback.services.submitters.responses import rate_ticket
 from workflows import local_date
 from workflows.indicators import COUNTERS
 
@@ -338,13 +338,15 @@ def test_the_aggregate_files_hold_the_pages_figures(
             continue
         own = [r for r in pairs if department in ("", r["department_code"]) and category in ("", r["category_code"])]
         for counter in COUNTERS:
-            assert sum(r[counter] for r in own) == totals[(department, category)][counter], (department, category, counter)
+            expected = totals[(department, category)][counter]
+            assert sum(r[counter] for r in own) == expected, (department, category, counter)
 
     # Month by month per department and subject: the flows add up to the period's, and the
     # open work at the period's end is the last month's.
     months = [r for r in document["data"] if "/" not in r["period"]]
     assert {(r["period"], r["department_code"], r["category_code"]) for r in months} >= {
-        (last.strftime("%Y-%m"), "SNNMT", "MTRT"), (last.strftime("%Y-%m"), "SXD", "GTDB"),
+        (last.strftime("%Y-%m"), "SNNMT", "MTRT"),
+        (last.strftime("%Y-%m"), "SXD", "GTDB"),
     }
     for (department, category), record in totals.items():
         if department and category:
@@ -389,14 +391,21 @@ def test_published_tickets_carry_no_personal_data(
         "rejected title": "Bị từ chối: quảng cáo",
     }
     shown_id = file_ticket(
-        "Ổ gà lớn trên đường Trần Phú", answer="Sở Xây dựng đã vá ổ gà ngày 20/11.", rating="satisfied",
-        comment=secrets_written["comment"], description=secrets_written["description"],
-        submitter_type="business", files=(CleanFile(secrets_written["file"], "image/jpeg", ".jpg", b"\xff\xd8\xff"),),
+        "Ổ gà lớn trên đường Trần Phú",
+        answer="Sở Xây dựng đã vá ổ gà ngày 20/11.",
+        rating="satisfied",
+        comment=secrets_written["comment"],
+        description=secrets_written["description"],
+        submitter_type="business",
+        files=(CleanFile(secrets_written["file"], "image/jpeg", ".jpg", b"\xff\xd8\xff"),),
         **PERSONAL,
     )
     anonymous_id = file_ticket(
-        "Đèn đường hỏng cả dãy phố", is_anonymous=True,
-        name=secrets_written["anonymous name"], email=secrets_written["anonymous email"], phone="0912 000 111",
+        "Đèn đường hỏng cả dãy phố",
+        is_anonymous=True,
+        name=secrets_written["anonymous name"],
+        email=secrets_written["anonymous email"],
+        phone="0912 000 111",
     )
     file_ticket(secrets_written["private title"], is_public=False, answer="Đã hòa giải.", **PERSONAL)
     file_ticket(secrets_written["unaccepted title"], accept=False)
@@ -415,7 +424,8 @@ def test_published_tickets_carry_no_personal_data(
     document = json.loads(json_body)
     assert [item["code"] for item in document["data"]] == [_code(app, shown_id), _code(app, anonymous_id)]
     assert [row["code"] for row in csv.DictReader(io.StringIO(csv_body.lstrip("\ufeff")))] == [
-        _code(app, shown_id), _code(app, anonymous_id),
+        _code(app, shown_id),
+        _code(app, anonymous_id),
     ]
     item = document["data"][0]
     assert set(item) == set(open_data.TICKET_COLUMNS) == set(document["meta"]["columns"])
@@ -431,12 +441,13 @@ def test_published_tickets_carry_no_personal_data(
         received = local_date(db.session.get(Ticket, old_id).submitted_at).strftime("%Y-%m")
     response = client.get(f"/statistics/published-tickets.json?first={received}&last={received}")
     assert [item["code"] for item in response.get_json()["data"]] == [_code(app, old_id)]
-    assert response.headers["Content-Disposition"] == f'attachment; filename="published-tickets_{received}_{received}.json"'
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="published-tickets_{received}_{received}.json"'
+    )
 
 
-def test_a_spreadsheet_does_not_run_a_title_as_a_formula(
-    client: FlaskClient, file_ticket: Callable[..., int]
-) -> None:
+def test_a_spreadsheet_does_not_run_a_title_as_a_formula(client: FlaskClient, file_ticket: Callable[..., int]) -> None:
     file_ticket('=HYPERLINK("http://example.org","Bấm vào đây")')
     rows = csv_rows(client.get("/statistics/published-tickets.csv"))
     assert rows[0]["title"] == '\'=HYPERLINK("http://example.org","Bấm vào đây")'

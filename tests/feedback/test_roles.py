@@ -15,8 +15,8 @@ from sqlalchemy import select
 from feedback.demo import DEMO_PASSWORD
 from feedback.extensions import db
 from feedback.models import Department, User
-from feedback.services.handling.cooperation import request_contribution, transfer_ticket
 from feedback.services.handling.actions import save_draft
+from feedback.services.handling.cooperation import request_contribution, transfer_ticket
 from tests.conftest import csrf_token
 from tests.feedback.test_ticket_page import accept_into, act, department_id, page, stored, textarea, user_id
 from workflows import Role

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import EVERY, Area, Category, Department, StatChange, StatRollup, Ticket, TicketStat, User
-from feedback.services.statistics import rollups
-from feedback.services.statistics import reading as statistics
-from feedback.services.submitters import responses as following
-from feedback.services.handling import cooperation
 from feedback.services.handling import actions as handling
-from feedback.services.statistics.reading import StatFilters
+from feedback.services.handling import cooperation
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.services.statistics import reading as statistics
+from feedback.services.statistics import rollups
+from feedback.services.statistics.reading import StatFilters
+from feedback.services.submitters import responses as following
 from workflows import TIMEZONE, Status
 from workflows.indicators import COUNTERS, Totals
 
@@ -131,7 +131,8 @@ def act(action: str, ticket_id: int, argument: Any, now: datetime, decider: str 
         case "reject":
             handling.reject_ticket(intake, ticket_id, "Không thuộc phạm vi tiếp nhận", now=now)
         case "transfer":
-            cooperation.transfer_ticket(_user(decider), ticket_id, _id(Department.code, argument), "Thuộc lĩnh vực khác", now=now)
+            department_id = _id(Department.code, argument)
+            cooperation.transfer_ticket(_user(decider), ticket_id, department_id, "Thuộc lĩnh vực khác", now=now)
         case "extend":
             handling.extend_deadline(_user(decider), ticket_id, argument, "Cần khảo sát thêm", now=now)
         case "ask":
@@ -191,7 +192,9 @@ def assert_every_rows_sum_the_others(rollup: dict[tuple[Any, ...], tuple[Any, ..
         counts |= {f"h{days}": n for days, n in row["handling"].items() if n}
         cubes[(cube, grain)][(period, department, category, area, channel, kind)] = counts
 
-    def summed(source: tuple[str, str], keep: tuple[bool, bool, bool], every: bool) -> dict[tuple[Any, ...], dict[str, int]]:
+    def summed(
+        source: tuple[str, str], keep: tuple[bool, bool, bool], every: bool
+    ) -> dict[tuple[Any, ...], dict[str, int]]:
         sums: defaultdict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
         for (period, *dims, channel, kind), counts in cubes[source].items():
             if channel == EVERY:
@@ -220,17 +223,46 @@ def assert_every_rows_sum_the_others(rollup: dict[tuple[Any, ...], tuple[Any, ..
 # T1-T5, T5 reopened; transferred T4; rated T1 satisfied, T3 acceptable, T4 not satisfied (T5's
 # first rating was superseded); national_ok T1 and T2 (unrated; T3 late, T4 not satisfied).
 # Positions at the end of 30 Sep: open T5 (reopened) and T8, overdue T8 (due 25 Sep).
-SEPTEMBER = zero(received=7, accepted=6, rejected=1, resolved=4, on_time=3, backlog=2, overdue=1, answered=5,
-                 reopened=1, transfers=1, rated=3, satisfied=1, acceptable=1, not_satisfied=1, national_ok=2,
-                 handling={6: 1, 7: 1, 13: 2})
+SEPTEMBER = zero(
+    received=7,
+    accepted=6,
+    rejected=1,
+    resolved=4,
+    on_time=3,
+    backlog=2,
+    overdue=1,
+    answered=5,
+    reopened=1,
+    transfers=1,
+    rated=3,
+    satisfied=1,
+    acceptable=1,
+    not_satisfied=1,
+    national_ok=2,
+    handling={6: 1, 7: 1, 13: 2},
+)
 # October: received T7, T9-T12; accepted T9, T11, T12; rejected T7; answered for good T5 (on
 # time, satisfied) and T8 (late, first answer, unrated). Open at the end of 31 Oct: T9-T12;
 # overdue T10 (from 31 Oct), T11 (from 28 Oct), T12 (asked after its deadline); T9 was asked in time.
-OCTOBER = zero(received=5, accepted=3, rejected=1, resolved=2, on_time=1, backlog=4, overdue=3, answered=1,
-               rated=1, satisfied=1, national_ok=1, handling={15: 1, 25: 1})
+OCTOBER = zero(
+    received=5,
+    accepted=3,
+    rejected=1,
+    resolved=2,
+    on_time=1,
+    backlog=4,
+    overdue=3,
+    answered=1,
+    rated=1,
+    satisfied=1,
+    national_ok=1,
+    handling={15: 1, 25: 1},
+)
 
 
-def test_the_statistics_job_compiles_the_hand_built_figures(app: Flask, database: None, run_worker: Callable[[], bool]) -> None:
+def test_the_statistics_job_compiles_the_hand_built_figures(
+    app: Flask, database: None, run_worker: Callable[[], bool]
+) -> None:
     with app.app_context():
         build_history()
     assert run_worker()
@@ -240,8 +272,17 @@ def test_the_statistics_job_compiles_the_hand_built_figures(app: Flask, database
         assert statistics.data_months() == (SEP, OCT)
         september = statistics.overall(StatFilters(SEP, SEP))
         assert figures(september) == SEPTEMBER
-        rates = ("on_time_rate", "on_time_rate_national", "satisfaction_rate", "satisfaction_rate_national",
-                 "rating_coverage", "reopen_rate", "transfers_per_ticket", "median_days", "p90_days")
+        rates = (
+            "on_time_rate",
+            "on_time_rate_national",
+            "satisfaction_rate",
+            "satisfaction_rate_national",
+            "rating_coverage",
+            "reopen_rate",
+            "transfers_per_ticket",
+            "median_days",
+            "p90_days",
+        )
         # 3/(4 answered + 1 overdue), 3/4, (3-1)/3, 2/4, 3/4, 1/5, 1/7; days 6, 7, 13, 13.
         assert [getattr(september, name) for name in rates] == [3 / 5, 3 / 4, 2 / 3, 2 / 4, 3 / 4, 1 / 5, 1 / 7, 7, 13]
         october = statistics.overall(StatFilters(OCT, OCT))
@@ -250,12 +291,21 @@ def test_the_statistics_job_compiles_the_hand_built_figures(app: Flask, database
         assert [getattr(october, name) for name in rates] == [1 / 5, 1 / 2, 1.0, 1 / 2, 1 / 2, 0.0, 0.0, 15, 25]
         both = statistics.overall(StatFilters(SEP, OCT))
         # Flows add up; positions are October's.
-        assert figures(both) == zero(**{
-            name: SEPTEMBER[name] + OCTOBER[name] for name in COUNTERS if name not in ("backlog", "overdue")
-        }, backlog=4, overdue=3, handling={6: 1, 7: 1, 13: 2, 15: 1, 25: 1})
+        assert figures(both) == zero(
+            **{name: SEPTEMBER[name] + OCTOBER[name] for name in COUNTERS if name not in ("backlog", "overdue")},
+            backlog=4,
+            overdue=3,
+            handling={6: 1, 7: 1, 13: 2, 15: 1, 25: 1},
+        )
         # 4/(6 + 3), 4/6, 3/4, 3/6; days 6, 7, 13, 13, 15, 25: the 3rd and the 6th (5.4 up).
-        assert [both.on_time_rate, both.on_time_rate_national, both.satisfaction_rate, both.satisfaction_rate_national,
-                both.median_days, both.p90_days] == [4 / 9, 4 / 6, 3 / 4, 3 / 6, 13, 25]
+        assert [
+            both.on_time_rate,
+            both.on_time_rate_national,
+            both.satisfaction_rate,
+            both.satisfaction_rate_national,
+            both.median_days,
+            both.p90_days,
+        ] == [4 / 9, 4 / 6, 3 / 4, 3 / 6, 13, 25]
 
 
 SOME = ("received", "resolved", "on_time", "rejected", "rated", "backlog", "overdue")
@@ -273,32 +323,69 @@ def test_breakdowns_and_slices(app: Flask, database: None, run_worker: Callable[
         # SXD: T1, T2, T5, T7, T8, T10, T11. Accepted T1, T2, T5, T8, T11; on time T1, T2, T5;
         # open and overdue at the end: T10, T11.
         assert figures(departments[sxd]) == zero(
-            received=7, accepted=5, rejected=1, resolved=4, on_time=3, backlog=2, overdue=2, answered=4, reopened=1,
-            rated=2, satisfied=2, national_ok=3, handling={6: 1, 13: 1, 15: 1, 25: 1})
+            received=7,
+            accepted=5,
+            rejected=1,
+            resolved=4,
+            on_time=3,
+            backlog=2,
+            overdue=2,
+            answered=4,
+            reopened=1,
+            rated=2,
+            satisfied=2,
+            national_ok=3,
+            handling={6: 1, 13: 1, 15: 1, 25: 1},
+        )
         # SCT: T3, T4 (accepted by SXD, counted where it is now), T6, T9, T12; open T9, T12.
         assert figures(departments[sct]) == zero(
-            received=5, accepted=4, rejected=1, resolved=2, on_time=1, backlog=2, overdue=1, answered=2, transfers=1,
-            rated=2, acceptable=1, not_satisfied=1, handling={7: 1, 13: 1})
+            received=5,
+            accepted=4,
+            rejected=1,
+            resolved=2,
+            on_time=1,
+            backlog=2,
+            overdue=1,
+            answered=2,
+            transfers=1,
+            rated=2,
+            acceptable=1,
+            not_satisfied=1,
+            handling={7: 1, 13: 1},
+        )
 
         def some(totals: Totals) -> tuple[int, ...]:
             return tuple(totals.counts[name] for name in SOME)
 
-        categories = {db.session.get_one(Category, key).code: some(value)
-                      for key, value in statistics.breakdown(both, "category").items()}
+        categories = {
+            db.session.get_one(Category, key).code: some(value)
+            for key, value in statistics.breakdown(both, "category").items()
+        }
         # GTDB: T1, T2, T4, T5, T7, T8, T10, T11; DIEN: T3, T6, T9, T12.
         assert categories == {"GTDB": (8, 5, 4, 1, 3, 2, 2), "DIEN": (4, 1, 0, 1, 1, 2, 1)}
-        areas = {db.session.get_one(Area, key).name: some(value)
-                 for key, value in statistics.breakdown(both, "area").items()}
+        areas = {
+            db.session.get_one(Area, key).name: some(value) for key, value in statistics.breakdown(both, "area").items()
+        }
         # Nha Trang: T1, T3, T5, T6, T8, T10, T12; Cam Ranh: T2, T4, T7, T9, T11.
         assert areas == {NT: (7, 4, 2, 1, 3, 2, 2), CR: (5, 2, 2, 1, 1, 2, 1)}
-        sxd_areas = {db.session.get_one(Area, key).name: some(value)
-                     for key, value in statistics.breakdown(StatFilters(SEP, OCT, department_id=sxd), "area").items()}
+        sxd_areas = {
+            db.session.get_one(Area, key).name: some(value)
+            for key, value in statistics.breakdown(StatFilters(SEP, OCT, department_id=sxd), "area").items()
+        }
         # SXD in Nha Trang: T1, T5, T8, T10; in Cam Ranh: T2, T7, T11.
         assert sxd_areas == {NT: (4, 3, 2, 0, 2, 1, 1), CR: (3, 1, 1, 1, 0, 1, 1)}
         # By hotline: T2, T6, T8. Recommendations: T3, T8, T9. SXD's feedback: T1, T2, T5, T7, T10, T11.
         assert some(statistics.overall(StatFilters(SEP, OCT, channel="hotline"))) == (3, 2, 1, 1, 0, 0, 0)
         assert some(statistics.overall(StatFilters(SEP, OCT, kind="recommendation"))) == (3, 2, 0, 0, 1, 1, 0)
-        assert some(statistics.overall(StatFilters(SEP, OCT, kind="feedback", department_id=sxd))) == (6, 3, 3, 1, 2, 2, 2)
+        assert some(statistics.overall(StatFilters(SEP, OCT, kind="feedback", department_id=sxd))) == (
+            6,
+            3,
+            3,
+            1,
+            2,
+            2,
+            2,
+        )
         assert some(statistics.overall(StatFilters(OCT, OCT, area_id=_id(Area.name, NT)))) == (2, 2, 1, 0, 1, 2, 2)
 
 
@@ -312,8 +399,9 @@ def test_series_positions_and_hotspots(app: Flask, database: None, run_worker: C
         filters = StatFilters(SEP, OCT)
         months = statistics.series(filters, "m", date(2026, 8, 1), date(2026, 11, 1))
         # (month, received, resolved, open at its end, open and overdue at its end)
-        assert [(p.period, p.totals.received, p.totals.resolved, p.totals.backlog, p.totals.overdue) for p in months] == [
-            (date(2026, 8, 1), 0, 0, 0, 0), (SEP, 7, 4, 2, 1), (OCT, 5, 2, 4, 3), (date(2026, 11, 1), 0, 0, 4, 3)]
+        assert [
+            (p.period, p.totals.received, p.totals.resolved, p.totals.backlog, p.totals.overdue) for p in months
+        ] == [(date(2026, 8, 1), 0, 0, 0, 0), (SEP, 7, 4, 2, 1), (OCT, 5, 2, 4, 3), (date(2026, 11, 1), 0, 0, 4, 3)]
         weeks = statistics.series(filters, "w", date(2026, 9, 7), date(2026, 11, 2))
         assert [p.period for p in weeks] == [date(2026, 9, 7) + timedelta(weeks=n) for n in range(9)]
         # Weeks from Monday 7 Sep: received T1-T4, T8 | T5, T6 | - | T7 | T12 | T11 | T9 | T10 | -.
@@ -365,7 +453,9 @@ def test_a_deadline_passing_without_an_event_makes_the_ticket_overdue(app: Flask
         assert rollups.update(now=due + timedelta(seconds=1)) == 1
         assert statistics.overall(StatFilters(SEP, SEP)).overdue == 1
         # Overdue from Wednesday 23 Sep, in the week of Monday 21.
-        assert statistics.series(StatFilters(SEP, SEP), "w", date(2026, 9, 21), date(2026, 9, 21))[0].totals.overdue == 1
+        assert (
+            statistics.series(StatFilters(SEP, SEP), "w", date(2026, 9, 21), date(2026, 9, 21))[0].totals.overdue == 1
+        )
         assert_incremental_equals_rebuild(due + timedelta(seconds=1))
 
 
@@ -425,7 +515,11 @@ def test_random_histories_incremental_equals_rebuild_after_every_step(app: Flask
         ids = [submit(f"walk {seed} {n}", now + timedelta(hours=n), *PLACES[n]) for n in range(3)]
         for n in range(60):
             now += timedelta(hours=chance.randint(1, 30))
-            playable = [(ticket_id, steps) for ticket_id in ids if (steps := _legal_steps(db.session.get_one(Ticket, ticket_id)))]
+            playable = [
+                (ticket_id, steps)
+                for ticket_id in ids
+                if (steps := _legal_steps(db.session.get_one(Ticket, ticket_id)))
+            ]
             if chance.random() < 0.1:
                 ids.append(submit(f"walk {seed} {len(ids)}", now, *chance.choice(PLACES)))
             elif playable and chance.random() < 0.8:

@@ -93,8 +93,8 @@ RULES: list[tuple[dict[str, str], str, dict[str, Any]]] = [
      "This tax code is not valid: its 10th digit does not match the first nine. Check for a typing mistake.", {}),
     ({**BUSINESS, "tax_code": "0314409058000"}, "The last three digits of a branch's tax code must be 001 to 999.", {}),
     ({"homepage": "http://spam.example"},
-     "The form could not be sent because a hidden field was filled in, as robots do. "
-     "If a form-filling tool did it, turn the tool off and send again.", {}),
+     ("The form could not be sent because a hidden field was filled in, as robots do. "
+     "If a form-filling tool did it, turn the tool off and send again."), {}),
 ]
 
 

@@ -110,8 +110,8 @@ def test_a_head_assigns_an_officer_of_the_department_only(
 ) -> None:
     login("head.sxd@example.org")
     html = page(client, accepted)
-    options = dict((int(v), n) for v, n in re.findall(r'<option value="(\d+)">([^<]+)</option>',
-                                                       html.split('id="assign-assignee"')[1].split("</select>")[0]))
+    options = {int(v): n for v, n in re.findall(r'<option value="(\d+)">([^<]+)</option>',
+                                                       html.split('id="assign-assignee"')[1].split("</select>")[0])}
     assert user_id(app, "officer.sxd@example.org") in options
     assert user_id(app, "officer.syt@example.org") not in options, "only the ticket's department"
 

@@ -105,8 +105,15 @@ def test_officers_cannot_transfer_and_other_departments_cannot_act(
     app: Flask, client: FlaskClient, accepted: int, login: Login, logout: Callable[[], None]
 ) -> None:
     login("officer.sxd@example.org")
-    assert 'action="/staff/tickets/%d/transfer"' % accepted not in client.get(f"/staff/tickets/{accepted}").get_data(as_text=True)
-    act(client, accepted, "transfer", "transfer", {"department": department_id(app, "SCT"), "reason": "không phải việc của tôi"})
+    page = client.get(f"/staff/tickets/{accepted}").get_data(as_text=True)
+    assert f'action="/staff/tickets/{accepted}/transfer"' not in page
+    act(
+        client,
+        accepted,
+        "transfer",
+        "transfer",
+        {"department": department_id(app, "SCT"), "reason": "không phải việc của tôi"},
+    )
     assert ticket(app, accepted).department.code == "SXD"
     logout()
     login("officer.sct@example.org")
@@ -118,17 +125,34 @@ def test_after_two_transfers_only_a_leader_decides(
 ) -> None:
     sct_head = make_head(app, "SCT")
     login("head.sxd@example.org")
-    act(client, accepted, "transfer", "transfer", {"department": department_id(app, "SCT"), "reason": "Thuộc lĩnh vực thương mại"})
+    act(
+        client,
+        accepted,
+        "transfer",
+        "transfer",
+        {"department": department_id(app, "SCT"), "reason": "Thuộc lĩnh vực thương mại"},
+    )
     logout()
     login(sct_head)
-    act(client, accepted, "transfer", "transfer", {"department": department_id(app, "SXD"), "reason": "Là công trình xây dựng"})
+    act(
+        client,
+        accepted,
+        "transfer",
+        "transfer",
+        {"department": department_id(app, "SXD"), "reason": "Là công trình xây dựng"},
+    )
     logout()
 
     login("head.sxd@example.org")
     page = client.get(f"/staff/tickets/{accepted}").get_data(as_text=True)
     assert "only a leader can move it again" in page
-    refused = act(client, accepted, "transfer", "transfer",
-                  {"department": department_id(app, "SCT"), "reason": "Vẫn thuộc thương mại"})
+    refused = act(
+        client,
+        accepted,
+        "transfer",
+        "transfer",
+        {"department": department_id(app, "SCT"), "reason": "Vẫn thuộc thương mại"},
+    )
     assert refused.status_code == 422
     assert "Ask a leader to decide" in refused.get_data(as_text=True)
     assert (ticket(app, accepted).department.code, ticket(app, accepted).transfer_count) == ("SXD", 2)
@@ -142,8 +166,13 @@ def test_after_two_transfers_only_a_leader_decides(
     login("leader@example.org")
     inbox = client.get("/staff/").get_data(as_text=True)
     assert "A leader is asked to decide" in inbox
-    decided = act(client, accepted, "transfer", "transfer",
-                  {"department": department_id(app, "SNNMT"), "reason": "Lãnh đạo giao Sở NN&MT chủ trì"})
+    decided = act(
+        client,
+        accepted,
+        "transfer",
+        "transfer",
+        {"department": department_id(app, "SNNMT"), "reason": "Lãnh đạo giao Sở NN&MT chủ trì"},
+    )
     assert decided.status_code == 302
     decided_ticket = ticket(app, accepted)
     assert (decided_ticket.department.code, decided_ticket.transfer_count) == ("SNNMT", 3)
@@ -161,9 +190,14 @@ def test_one_extension_with_a_reason_the_submitter_sees(
     assert "Extend by 1 to 10 working days." in page
     assert "Cần khảo sát hiện trường" in page, "what was typed comes back"
     not_a_number = act(client, accepted, "extend", "extend", {"days": "năm", "reason": "Cần khảo sát"})
-    assert not_a_number.status_code == 422 and "Enter a whole number of working days" in not_a_number.get_data(as_text=True)
+    assert not_a_number.status_code == 422 and "Enter a whole number of working days" in not_a_number.get_data(
+        as_text=True
+    )
 
-    assert act(client, accepted, "extend", "extend", {"days": "5", "reason": "Cần khảo sát hiện trường"}).status_code == 302
+    assert (
+        act(client, accepted, "extend", "extend", {"days": "5", "reason": "Cần khảo sát hiện trường"}).status_code
+        == 302
+    )
     after = ticket(app, accepted)
     with app.app_context():
         assert after.resolve_due == working_calendar().add_working_days(before.resolve_due, 5)
@@ -204,11 +238,25 @@ def test_contributions_of_a_cooperating_department(
     app: Flask, client: FlaskClient, accepted: int, login: Login, logout: Callable[[], None]
 ) -> None:
     login("officer.sxd@example.org")
-    bad = act(client, accepted, "contributions", "contribution",
-              {"department": department_id(app, "SCT"), "request": "Cho ý kiến", "days": "40"})
+    bad = act(
+        client,
+        accepted,
+        "contributions",
+        "contribution",
+        {"department": department_id(app, "SCT"), "request": "Cho ý kiến", "days": "40"},
+    )
     assert bad.status_code == 422 and "Give 1 to 20 working days." in bad.get_data(as_text=True)
-    asked = act(client, accepted, "contributions", "contribution",
-                {"department": department_id(app, "SCT"), "request": "Đề nghị cho ý kiến về giấy phép kinh doanh.", "days": "3"})
+    asked = act(
+        client,
+        accepted,
+        "contributions",
+        "contribution",
+        {
+            "department": department_id(app, "SCT"),
+            "request": "Đề nghị cho ý kiến về giấy phép kinh doanh.",
+            "days": "3",
+        },
+    )
     assert asked.status_code == 302
     with app.app_context():
         contribution = db.session.get_one(Ticket, accepted).contributions[0]
@@ -220,13 +268,23 @@ def test_contributions_of_a_cooperating_department(
     assert "Contributions asked of your department" in client.get("/staff/").get_data(as_text=True)
     page = client.get(f"/staff/tickets/{accepted}")
     assert page.status_code == 200
-    assert 'action="/staff/tickets/%d/resolve"' % accepted not in page.get_data(as_text=True)
+    assert f'action="/staff/tickets/{accepted}/resolve"' not in page.get_data(as_text=True)
     # Reading is not handling: the cooperating department cannot answer the ticket itself.
     token = csrf_token(page)
-    assert client.post(f"/staff/tickets/{accepted}/resolve",
-                       data={"answer": "Trả lời thay cho sở chủ trì, không hợp lệ.", "csrf_token": token}).status_code == 403
-    answered = act(client, accepted, f"contributions/{contribution_id}", f"answer{contribution_id}",
-                   {"answer": "Cơ sở đã có giấy phép kinh doanh hợp lệ."})
+    assert (
+        client.post(
+            f"/staff/tickets/{accepted}/resolve",
+            data={"answer": "Trả lời thay cho sở chủ trì, không hợp lệ.", "csrf_token": token},
+        ).status_code
+        == 403
+    )
+    answered = act(
+        client,
+        accepted,
+        f"contributions/{contribution_id}",
+        f"answer{contribution_id}",
+        {"answer": "Cơ sở đã có giấy phép kinh doanh hợp lệ."},
+    )
     assert answered.status_code == 302
     assert "Contributions asked of your department" not in client.get("/staff/").get_data(as_text=True)
     logout()
@@ -267,8 +325,10 @@ def test_deadline_sweep_escalates_once_per_rung(
     with app.app_context():
         levels = {tid: db.session.get_one(Ticket, tid).escalation for tid in (long_late, just_late, waiting)}
         escalations = db.session.scalar(
-            select(func.count(TicketEvent.id)).where(TicketEvent.action == "escalate",
-                                                    TicketEvent.ticket_id.in_([long_late, just_late, waiting])))
+            select(func.count(TicketEvent.id)).where(
+                TicketEvent.action == "escalate", TicketEvent.ticket_id.in_([long_late, just_late, waiting])
+            )
+        )
     assert levels[long_late] == "leader"
     assert levels[just_late] == "head"
     assert levels[waiting] == ""
@@ -279,10 +339,13 @@ def test_a_paused_ticket_is_not_late_for_the_sweep_but_its_deadline_moves(
     app: Flask, client: FlaskClient, accepted: int, login: Login
 ) -> None:
     login("officer.sxd@example.org")
-    response = client.post(f"/staff/tickets/{accepted}/request-info", data={
-        "question": "Xin cho biết vị trí chính xác của ổ gà.",
-        "csrf_token": csrf_token(client.get(f"/staff/tickets/{accepted}")),
-    })
+    response = client.post(
+        f"/staff/tickets/{accepted}/request-info",
+        data={
+            "question": "Xin cho biết vị trí chính xác của ổ gà.",
+            "csrf_token": csrf_token(client.get(f"/staff/tickets/{accepted}")),
+        },
+    )
     assert response.status_code == 302
     page = client.get(f"/staff/tickets/{accepted}").get_data(as_text=True)
     assert "while waiting for the submitter" in page

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from feedback.demo import DEMO_PASSWORD
 from feedback.extensions import db
 from feedback.models import Department, Ticket, User
-from feedback.services.submitters import responses as following
-from feedback.services.handling import cooperation
-from feedback.services.handling import actions as handling
-from feedback.services.errors import AccessDenied, NotFoundError
 from feedback.services.deadlines.escalation import escalate_late_tickets
+from feedback.services.errors import AccessDenied, NotFoundError
+from feedback.services.handling import actions as handling
+from feedback.services.handling import cooperation
 from feedback.services.handling.events import case_of
+from feedback.services.submitters import responses as following
 from workflows import TERMINAL, IllegalTransition, Role, Status
 
 ACTIONS = (
@@ -90,7 +90,9 @@ def _fitting(action: str, department_code: str) -> str:
     if action == "accept" or action == "reject":
         return "intake@example.org"
     if action in ("extend", "transfer"):
-        return f"head.{department_code.lower()}@example.org" if department_code in ("SXD", "SCT") else "leader@example.org"
+        return (
+            f"head.{department_code.lower()}@example.org" if department_code in ("SXD", "SCT") else "leader@example.org"
+        )
     return f"officer.{department_code.lower()}@example.org"
 
 

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflows import (
-    AnswerState,
     CASE_FIELDS,
     MAX_REOPENINGS,
     MAX_TRANSFERS,
@@ -20,6 +19,7 @@ from workflows import (
     TIMEZONE,
     TRANSITIONS,
     Action,
+    AnswerState,
     Case,
     Clock,
     DeadlinePolicy,
@@ -76,11 +76,15 @@ def in_progress() -> Case:
     return wf.start(accepted(), R.DEPARTMENT_OFFICER)
 
 
-def waiting(at: datetime = local(2026, 3, 12, 10)) -> Case:
+WAITING_SINCE = local(2026, 3, 12, 10)
+RESOLVED_AT = local(2026, 3, 20, 16)
+
+
+def waiting(at: datetime = WAITING_SINCE) -> Case:
     return wf.request_info(in_progress(), R.DEPARTMENT_OFFICER, at, "Xin bổ sung ảnh")
 
 
-def resolved(at: datetime = local(2026, 3, 20, 16)) -> Case:
+def resolved(at: datetime = RESOLVED_AT) -> Case:
     return wf.resolve(in_progress(), R.DEPARTMENT_OFFICER, at)
 
 
@@ -335,13 +339,13 @@ def test_nothing_moves_a_terminal_case() -> None:
     now = local(2026, 4, 1, 10)
     for case in (wf.close(resolved(), R.SYSTEM, now), wf.reject(opened(), R.LEADER, now, "x")):
         for step in (
-            lambda: wf.reopen(case, now, "x", CLOCK),
-            lambda: wf.rate(case),
-            lambda: wf.close(case, R.SYSTEM, now),
-            lambda: wf.escalate(case, R.SYSTEM, E.HEAD),
-            lambda: wf.extend(case, R.LEADER, 2, "x", CLOCK),
-            lambda: wf.transfer(case, R.LEADER, "KHAC", "x"),
-            lambda: wf.accept(case, R.LEADER, now, CLOCK),
+            lambda case=case: wf.reopen(case, now, "x", CLOCK),
+            lambda case=case: wf.rate(case),
+            lambda case=case: wf.close(case, R.SYSTEM, now),
+            lambda case=case: wf.escalate(case, R.SYSTEM, E.HEAD),
+            lambda case=case: wf.extend(case, R.LEADER, 2, "x", CLOCK),
+            lambda case=case: wf.transfer(case, R.LEADER, "KHAC", "x"),
+            lambda case=case: wf.accept(case, R.LEADER, now, CLOCK),
         ):
             refused(step, case, "terminal_status")
 
@@ -451,7 +455,7 @@ def test_extend() -> None:
 def test_extend_only_once() -> None:
     once = wf.extend(in_progress(), R.DEPARTMENT_HEAD, 1, "x", CLOCK)
     for days in (1, 3):
-        error = refused(lambda: wf.extend(once, R.LEADER, days, "x", CLOCK), once, "already_extended")
+        error = refused(lambda days=days: wf.extend(once, R.LEADER, days, "x", CLOCK), once, "already_extended")
         assert isinstance(error, StepRefused)
 
 
@@ -599,7 +603,7 @@ def test_escalate_never_stays_or_falls() -> None:
     refused(lambda: wf.escalate(head, R.SYSTEM, E.HEAD), head, "already_escalated")
     leader = wf.escalate(head, R.SYSTEM, E.LEADER)
     for level in E:
-        error = refused(lambda: wf.escalate(leader, R.SYSTEM, level), leader, "already_escalated")
+        error = refused(lambda level=level: wf.escalate(leader, R.SYSTEM, level), leader, "already_escalated")
         assert isinstance(error, StepRefused)
 
 
@@ -927,7 +931,7 @@ def test_random_walks_keep_deadlines_and_history(
                 case "already_escalated":
                     assert RANK[level] <= RANK[case.escalation]
                 case code:
-                    raise AssertionError(f"unexpected refusal {code}")
+                    raise AssertionError(f"unexpected refusal {code}") from error
             continue
         except IllegalTransition:
             assert case == before

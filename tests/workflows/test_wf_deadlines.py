@@ -57,7 +57,7 @@ def test_policy_is_frozen_hashable_and_copies_input() -> None:
     "kwargs",
     [
         {"resolve_days": {Urgency.URGENT: 1}},
-        {"resolve_days": {u: 0 for u in Urgency}},
+        {"resolve_days": dict.fromkeys(Urgency, 0)},
         {"classify_days": 0},
         {"max_extension_days": -1},
         {"progress_update_every_days": 0},
@@ -96,10 +96,11 @@ def test_resolve_deadline_across_holidays() -> None:
 def test_public_names_and_no_web_imports() -> None:
     assert set(workflows.__all__) <= set(dir(workflows))
     root = Path(__file__).resolve().parents[2]
-    probe = "import sys, workflows; print(sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy', 'flask_sqlalchemy'}))"
-    out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+    probe = (
+        "import sys, workflows; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy', 'flask_sqlalchemy'}))"
     )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 

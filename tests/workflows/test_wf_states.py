@@ -89,8 +89,8 @@ def test_table_matches_specification() -> None:
 
 
 def test_status_sets() -> None:
-    assert TERMINAL == {S.CLOSED, S.REJECTED}
-    assert OPEN == {S.SUBMITTED, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_FOR_SUBMITTER, S.REOPENED}
+    assert {S.CLOSED, S.REJECTED} == TERMINAL
+    assert {S.SUBMITTED, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_FOR_SUBMITTER, S.REOPENED} == OPEN
     assert not OPEN & TERMINAL
 
 

@@ -15,7 +15,7 @@ from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Notification, Ticket, User, utcnow
 from feedback.services.deadlines.calendar import category_policy_records, working_calendar
-from feedback.services.deadlines.escalation import ticket_batches, open_unpaused
+from feedback.services.deadlines.escalation import open_unpaused, ticket_batches
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.notifications.messages import (
     create,
@@ -84,7 +84,10 @@ def remind_and_close_unrated(now: datetime | None = None) -> tuple[int, int]:
                     payload={"why": "not_rated" if ticket.rating is None else "not_reopened"},
                 )
                 closed += 1
-            elif ticket.rating is None and calendar.add_working_days(ticket.resolved_at, config["RATING_REMINDER_DAYS"]) <= now:
+            elif (
+                ticket.rating is None
+                and calendar.add_working_days(ticket.resolved_at, config["RATING_REMINDER_DAYS"]) <= now
+            ):
                 created += notify_submitter(
                     ticket, f"rate:{ticket.id}:{ticket.resolved_at.isoformat()}", "rating_reminder", {}, now
                 )
@@ -104,7 +107,9 @@ def send_digests(now: datetime | None = None) -> int:
         return 0
     horizon = end_of_day(calendar.shift_working_days(today, DIGEST_DAYS))
     heads = db.session.scalars(
-        select(User).where(User.role == Role.DEPARTMENT_HEAD.value, User.active.is_(True), User.department_id.is_not(None))
+        select(User).where(
+            User.role == Role.DEPARTMENT_HEAD.value, User.active.is_(True), User.department_id.is_not(None)
+        )
     ).all()
     created: list[Notification] = []
     for department_id in sorted({head.department_id for head in heads if head.department_id}):
@@ -128,12 +133,17 @@ def send_digests(now: datetime | None = None) -> int:
         }
         for head in department_heads(department_id):
             notification = create(
-                f"digest:{today.isoformat()}:u{head.id}", "digest", "email", head.email,
-                language=staff_language(), now=now, user=head, params=params,
+                f"digest:{today.isoformat()}:u{head.id}",
+                "digest",
+                "email",
+                head.email,
+                language=staff_language(),
+                now=now,
+                user=head,
+                params=params,
             )
             if notification is not None:
                 created.append(notification)
     enqueue_delivery(created)
     commit_and_relay()
     return len(created)
-

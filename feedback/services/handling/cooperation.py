@@ -14,7 +14,7 @@ from feedback.services.access import get_ticket_for, get_ticket_to_handle
 from feedback.services.deadlines.calendar import working_calendar
 from feedback.services.errors import AccessDenied, NotFoundError
 from feedback.services.handling.events import apply_step, case_of
-from workflows import Action, Escalation, Refusal, Role, TRANSITIONS, case
+from workflows import TRANSITIONS, Action, Escalation, Refusal, Role, case
 
 # How long a cooperating department has to contribute, unless the lead department says.
 DEFAULT_CONTRIBUTION_DAYS = 5
@@ -66,7 +66,9 @@ def request_contribution(
     ticket = get_ticket_to_handle(actor, ticket_id)
     department = _handling_department(department_id)
     if department.id == ticket.department_id:
-        raise case.StepRefused(Refusal.SAME_DEPARTMENT, case_of(ticket).status, Action.REQUEST_CONTRIBUTION, actor.workflow_role)
+        raise case.StepRefused(
+            Refusal.SAME_DEPARTMENT, case_of(ticket).status, Action.REQUEST_CONTRIBUTION, actor.workflow_role
+        )
     if not 1 <= days <= MAX_CONTRIBUTION_DAYS:
         raise ValueError("contribution_days_out_of_range")
     after = case.record(case_of(ticket), Action.REQUEST_CONTRIBUTION, actor.workflow_role, request)
@@ -76,8 +78,14 @@ def request_contribution(
     )
     db.session.add(contribution)
     apply_step(
-        ticket, Action.REQUEST_CONTRIBUTION, after, actor=actor, now=now, reason=request,
-        payload={"department": department.code, "due": due.isoformat()}, is_public=False,
+        ticket,
+        Action.REQUEST_CONTRIBUTION,
+        after,
+        actor=actor,
+        now=now,
+        reason=request,
+        payload={"department": department.code, "due": due.isoformat()},
+        is_public=False,
     )
     commit_and_relay()
     return contribution
@@ -92,15 +100,24 @@ def answer_contribution(
     contribution = db.session.get(Contribution, contribution_id)
     if contribution is None or contribution.ticket_id != ticket.id or contribution.answered_at is not None:
         raise NotFoundError("contribution")
-    if actor.workflow_role not in (Role.LEADER, Role.ADMINISTRATOR) and actor.department_id != contribution.department_id:
+    if (
+        actor.workflow_role not in (Role.LEADER, Role.ADMINISTRATOR)
+        and actor.department_id != contribution.department_id
+    ):
         raise AccessDenied("another department's contribution")
     after = case.record(case_of(ticket), Action.CONTRIBUTE, actor.workflow_role, answer)
     contribution.answer = answer
     contribution.answered_by = actor
     contribution.answered_at = now
     apply_step(
-        ticket, Action.CONTRIBUTE, after, actor=actor, now=now, reason=answer,
-        payload={"department": contribution.department.code, "contribution": contribution.id}, is_public=False,
+        ticket,
+        Action.CONTRIBUTE,
+        after,
+        actor=actor,
+        now=now,
+        reason=answer,
+        payload={"department": contribution.department.code, "contribution": contribution.id},
+        is_public=False,
     )
     commit_and_relay()
     return contribution

@@ -51,7 +51,11 @@ def store_case(ticket: Ticket, case: Case) -> None:
                         select(Department).where(Department.code == value)
                     ).one()
         else:
-            setattr(ticket, _COLUMNS.get(name, name), value.value if name in ("status", "escalation", "answer_state") else value)
+            setattr(
+                ticket,
+                _COLUMNS.get(name, name),
+                value.value if name in ("status", "escalation", "answer_state") else value,
+            )
 
 
 def apply_step(

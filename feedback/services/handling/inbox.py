@@ -12,14 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from feedback.codes import normalize_code
 from feedback.extensions import db
-from feedback.services.intake.rules import normalize_phone
 from feedback.models import Ticket, User, utcnow
 from feedback.services.access import SEES_EVERYTHING, visible_tickets
-from feedback.services.submitters.board import BoardFilters, _filter_conditions
 from feedback.services.deadlines.calendar import working_calendar
-from feedback.services.handling.cooperation import transfer_ticket
 from feedback.services.errors import AccessDenied, NotFoundError
 from feedback.services.handling.actions import assign_ticket
+from feedback.services.handling.cooperation import transfer_ticket
+from feedback.services.intake.rules import normalize_phone
+from feedback.services.submitters.board import BoardFilters, _filter_conditions
 from workflows import IllegalTransition, Role, Status, StepRefused
 
 PER_PAGE = 50

@@ -55,4 +55,4 @@ def assignee_names(ticket: Ticket) -> dict[int, str]:
     ids.discard(None)
     if not ids:
         return {}
-    return {user_id: name for user_id, name in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())

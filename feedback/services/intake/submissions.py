@@ -14,10 +14,10 @@ from feedback import codes
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import ApiSubmission, Area, Category, Ticket, User, utcnow
-from feedback.services.intake.attachments import CleanFile, store_files
 from feedback.services.deadlines.calendar import clock_for
 from feedback.services.errors import NotFoundError
 from feedback.services.handling.events import apply_step
+from feedback.services.intake.attachments import CleanFile, store_files
 from feedback.services.intake.routing import route_submission
 from feedback.text import fingerprint, fold
 from workflows import Action, Role, case
@@ -134,7 +134,9 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
     )
     store_files(ticket, list(submission.files), event)
     if submission.api_client_id is not None:
-        db.session.add(ApiSubmission(token=codes.new_secret(), ticket=ticket, client_id=submission.api_client_id, created_at=now))
+        db.session.add(
+            ApiSubmission(token=codes.new_secret(), ticket=ticket, client_id=submission.api_client_id, created_at=now)
+        )
     commit_and_relay()
     return Receipt(ticket, secret)
 
@@ -147,10 +149,7 @@ def searchable_text(ticket: Ticket) -> str:
 def _recent_duplicate(text_hash: str, now: datetime) -> Ticket | None:
     since = now - timedelta(minutes=current_app.config["DUPLICATE_WINDOW_MINUTES"])
     return db.session.scalars(
-        select(Ticket)
-        .where(Ticket.fingerprint == text_hash, Ticket.submitted_at >= since)
-        .order_by(Ticket.id)
-        .limit(1)
+        select(Ticket).where(Ticket.fingerprint == text_hash, Ticket.submitted_at >= since).order_by(Ticket.id).limit(1)
     ).first()
 
 
@@ -165,11 +164,7 @@ def _unused_code() -> str:
 def open_ticket(code: str, secret: str) -> Ticket:
     """The ticket a secret link points at; NotFoundError for any mismatch, alike."""
     canonical = codes.normalize_code(code)
-    ticket = (
-        db.session.scalars(select(Ticket).where(Ticket.code == canonical)).one_or_none()
-        if canonical
-        else None
-    )
+    ticket = db.session.scalars(select(Ticket).where(Ticket.code == canonical)).one_or_none() if canonical else None
     if ticket is None:
         raise NotFoundError("ticket")
     # The secret given at submission, or the key in the links of the messages sent since.

@@ -22,10 +22,12 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from sqlalchemy import func, or_, select, update
 
-from feedback.background.outbox import commit_and_relay
 from feedback import codes
+from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Notification, Ticket, TicketEvent, User, utcnow
+from feedback.services.access import require_administrator
+from feedback.services.notifications.messages import enqueue_delivery
 from feedback.services.notifications.senders import (
     Outgoing,
     PermanentError,
@@ -35,8 +37,6 @@ from feedback.services.notifications.senders import (
     UncertainDelivery,
     make_sender,
 )
-from feedback.services.access import require_administrator
-from feedback.services.notifications.messages import enqueue_delivery
 from feedback.text import without_accents
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,9 @@ def sweep(now: datetime | None = None) -> int:
     db.session.execute(
         update(Notification)
         .where(Notification.status == "sending", Notification.lease_until < now)
-        .values(status="uncertain", last_error="The worker stopped after handing the message over; it may have arrived.")
+        .values(
+            status="uncertain", last_error="The worker stopped after handing the message over; it may have arrived."
+        )
     )
     due = list(
         db.session.scalars(

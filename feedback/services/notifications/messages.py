@@ -165,7 +165,9 @@ def _to_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], n
         return []
     channel, address = contact
     return _maybe(
-        create(f"{key}:submitter", kind, channel, address, language=ticket.language, ticket=ticket, params=params, now=now)
+        create(
+            f"{key}:submitter", kind, channel, address, language=ticket.language, ticket=ticket, params=params, now=now
+        )
     )
 
 

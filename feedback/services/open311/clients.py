@@ -40,7 +40,7 @@ class ApiClientRow:
 def api_client_rows() -> list[ApiClientRow]:
     """Every client, in the order of api_clients(), with the number of tickets it filed."""
     counts = db.session.execute(select(ApiSubmission.client_id, func.count()).group_by(ApiSubmission.client_id))
-    tickets: dict[int, int] = {client_id: count for client_id, count in counts}
+    tickets: dict[int, int] = dict(counts.all())
     return [ApiClientRow(client, tickets.get(client.id, 0)) for client in api_clients()]
 
 

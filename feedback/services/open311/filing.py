@@ -15,10 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import ApiClient, ApiSubmission, Area, Category, utcnow
 from feedback.i18n import localized
-from feedback.services.open311.reading import ApiError, category_for, datetime_param
-from feedback.services.intake.submissions import DuplicateSubmission, Submission, submit_ticket
+from feedback.models import ApiClient, ApiSubmission, Area, Category, utcnow
 from feedback.services.intake.rules import (
     ADDRESS_MAX,
     DESCRIPTION_LENGTH,
@@ -32,9 +30,10 @@ from feedback.services.intake.rules import (
     longitude_in_vietnam,
     parse_coordinate,
 )
+from feedback.services.intake.submissions import DuplicateSubmission, Submission, submit_ticket
+from feedback.services.open311.reading import ApiError, category_for, datetime_param
 from feedback.text import fold
 from workflows import TIMEZONE
-
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,9 @@ def file_request(client: ApiClient, values: Mapping[str, Any], attributes: Mappi
                               min=DESCRIPTION_LENGTH[0], max=format_number(DESCRIPTION_LENGTH[1])))
     title = values.get("title", "").strip() or _title_from(description)
     if not length_fits(title, TITLE_LENGTH):
-        raise ApiError(400, _("Give a title of %(min)d to %(max)d characters.", min=TITLE_LENGTH[0], max=TITLE_LENGTH[1]))
+        raise ApiError(
+            400, _("Give a title of %(min)d to %(max)d characters.", min=TITLE_LENGTH[0], max=TITLE_LENGTH[1])
+        )
     kind = values.get("kind", "feedback")
     if kind not in KINDS:
         raise ApiError(400, _("The kind must be feedback or recommendation."))
@@ -77,7 +78,9 @@ def file_request(client: ApiClient, values: Mapping[str, Any], attributes: Mappi
     phone = values.get("phone", "").strip()
     if len(phone) > 30:
         raise ApiError(400, _("Give a phone number of at most 30 characters."))
-    name = " ".join(part.strip() for part in (values.get("first_name", ""), values.get("last_name", "")) if part.strip())
+    name = " ".join(
+        part.strip() for part in (values.get("first_name", ""), values.get("last_name", "")) if part.strip()
+    )
     if len(name) > NAME_MAX:
         raise ApiError(400, _("Give a name of at most %(max)d characters in all.", max=NAME_MAX))
     media_url = values.get("media_url", "").strip()
@@ -155,8 +158,16 @@ def _coordinates(values: Mapping[str, Any]) -> tuple[float | None, float | None]
     if latitude is None or longitude is None:
         raise ApiError(400, _("Give lat and long as decimal degrees, like 12.2388 and 109.1967."))
     if not (latitude_in_vietnam(latitude) and longitude_in_vietnam(longitude)):
-        raise ApiError(400, _("Give a point in Vietnam: lat from %(south)s to %(north)s and long from %(west)s to %(east)s.",
-                              south=LATITUDES[0], north=LATITUDES[1], west=LONGITUDES[0], east=LONGITUDES[1]))
+        raise ApiError(
+            400,
+            _(
+                "Give a point in Vietnam: lat from %(south)s to %(north)s and long from %(west)s to %(east)s.",
+                south=LATITUDES[0],
+                north=LATITUDES[1],
+                west=LONGITUDES[0],
+                east=LONGITUDES[1],
+            ),
+        )
     return latitude, longitude
 
 
@@ -193,18 +204,24 @@ def _attribute_values(category: Category, given: Mapping[str, list[str]]) -> dic
     specs = {spec["code"]: spec for spec in category.extra_fields or []}
     unknown = sorted(set(given) - set(specs))
     if unknown:
-        raise ApiError(400, _("The service %(service)s has no attribute “%(code)s”.", service=category.code, code=unknown[0]))
+        raise ApiError(
+            400, _("The service %(service)s has no attribute “%(code)s”.", service=category.code, code=unknown[0])
+        )
     values: dict[str, Any] = {}
     for code, spec in specs.items():
         chosen = [value.strip() for value in given.get(code, []) if value.strip()]
         if not chosen:
             if spec.get("required"):
-                raise ApiError(400, _("Give attribute[%(code)s]: %(label)s.", code=code, label=localized(spec, "label")))
+                raise ApiError(
+                    400, _("Give attribute[%(code)s]: %(label)s.", code=code, label=localized(spec, "label"))
+                )
             continue
         keys = {value["key"] for value in spec.get("values", [])}
         datatype = spec["datatype"]
         if datatype in ("singlevaluelist", "multivaluelist") and any(value not in keys for value in chosen):
-            raise ApiError(400, _("attribute[%(code)s] must be one of: %(keys)s.", code=code, keys=", ".join(sorted(keys))))
+            raise ApiError(
+                400, _("attribute[%(code)s] must be one of: %(keys)s.", code=code, keys=", ".join(sorted(keys)))
+            )
         if datatype == "multivaluelist":
             values[code] = chosen
             continue
@@ -217,7 +234,12 @@ def _attribute_values(category: Category, given: Mapping[str, list[str]]) -> dic
             except ValueError:
                 raise ApiError(400, _("attribute[%(code)s] must be a number.", code=code)) from None
         if datatype == "datetime":
-            value = datetime_param(value, f"attribute[{code}]").astimezone(TIMEZONE).replace(tzinfo=None).isoformat(timespec="minutes")
+            value = (
+                datetime_param(value, f"attribute[{code}]")
+                .astimezone(TIMEZONE)
+                .replace(tzinfo=None)
+                .isoformat(timespec="minutes")
+            )
         if len(value) > (2000 if datatype == "text" else 200):
             raise ApiError(400, _("attribute[%(code)s] is too long.", code=code))
         values[code] = value

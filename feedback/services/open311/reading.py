@@ -69,7 +69,9 @@ def services() -> list[dict[str, Any]]:
 
 
 def category_for(code: str) -> Category:
-    category = db.session.scalars(select(Category).where(Category.code == code, Category.active.is_(True))).one_or_none()
+    category = db.session.scalars(
+        select(Category).where(Category.code == code, Category.active.is_(True))
+    ).one_or_none()
     if category is None:
         raise ApiError(404, _("There is no service with the code “%(code)s”.", code=code))
     return category
@@ -172,7 +174,9 @@ def _whole(value: str | None, name: str, default: int, low: int, high: int) -> i
     if not value:
         return default
     if not (value.isascii() and value.isdigit() and len(value) <= 9) or not low <= int(value) <= high:
-        raise ApiError(400, _("Give %(name)s as a whole number from %(low)d to %(high)d.", name=name, low=low, high=high))
+        raise ApiError(
+            400, _("Give %(name)s as a whole number from %(low)d to %(high)d.", name=name, low=low, high=high)
+        )
     return int(value)
 
 
@@ -193,14 +197,20 @@ def find_requests(query: RequestQuery, client: ApiClient | None = None) -> Reque
         conditions += [Ticket.submitted_at >= query.start, Ticket.submitted_at <= query.end]
         if query.statuses and set(query.statuses) != {"open", "closed"}:
             open_values = [status.value for status in OPEN]
-            conditions.append(Ticket.status.in_(open_values) if "open" in query.statuses else Ticket.status.not_in(open_values))
+            conditions.append(
+                Ticket.status.in_(open_values) if "open" in query.statuses else Ticket.status.not_in(open_values)
+            )
     total = db.session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
-    tickets = list(db.session.scalars(
-        select(Ticket).where(*conditions)
-        .options(selectinload(Ticket.category), selectinload(Ticket.department), selectinload(Ticket.area))
-        .order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
-        .limit(query.page_size).offset((query.page - 1) * query.page_size)
-    ))
+    tickets = list(
+        db.session.scalars(
+            select(Ticket)
+            .where(*conditions)
+            .options(selectinload(Ticket.category), selectinload(Ticket.department), selectinload(Ticket.area))
+            .order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
+            .limit(query.page_size)
+            .offset((query.page - 1) * query.page_size)
+        )
+    )
     return RequestPage(_records(tickets), total, query.page * query.page_size < total)
 
 
@@ -216,7 +226,9 @@ def get_request(code: str, client: ApiClient | None = None) -> dict[str, Any]:
 
 def token_record(token: str) -> dict[str, Any]:
     code = db.session.scalars(
-        select(Ticket.code).join(ApiSubmission, ApiSubmission.ticket_id == Ticket.id).where(ApiSubmission.token == token)
+        select(Ticket.code)
+        .join(ApiSubmission, ApiSubmission.ticket_id == Ticket.id)
+        .where(ApiSubmission.token == token)
     ).one_or_none()
     if code is None:
         raise ApiError(404, _("There is no request with this token."))
@@ -224,11 +236,17 @@ def token_record(token: str) -> dict[str, Any]:
 
 
 def _records(tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
-    updated = dict(db.session.execute(
-        select(TicketEvent.ticket_id, func.max(TicketEvent.created_at))
-        .where(TicketEvent.ticket_id.in_([ticket.id for ticket in tickets]))
-        .group_by(TicketEvent.ticket_id)
-    ).all()) if tickets else {}
+    updated = (
+        dict(
+            db.session.execute(
+                select(TicketEvent.ticket_id, func.max(TicketEvent.created_at))
+                .where(TicketEvent.ticket_id.in_([ticket.id for ticket in tickets]))
+                .group_by(TicketEvent.ticket_id)
+            ).all()
+        )
+        if tickets
+        else {}
+    )
     return [_record(ticket, updated.get(ticket.id)) for ticket in tickets]
 
 

@@ -58,7 +58,7 @@ def area_rows() -> list[AreaRow]:
     """Every area in tree order (each followed by those inside it), with what keeps it from deletion."""
     areas = list(db.session.scalars(select(Area).order_by(Area.name)))
     counts = db.session.execute(select(Ticket.area_id, func.count()).group_by(Ticket.area_id))
-    tickets: dict[int, int] = {area_id: count for area_id, count in counts}
+    tickets: dict[int, int] = dict(counts.all())
     children: dict[int | None, list[Area]] = {}
     for area in areas:
         children.setdefault(area.parent_id, []).append(area)

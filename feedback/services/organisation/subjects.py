@@ -128,7 +128,10 @@ def _checked_values(values: tuple[tuple[str, str, str], ...]) -> list[dict[str, 
         raise Invalid("duplicate_key", "values")
     if any(not vi.strip() or not en.strip() for _key, vi, en in values):
         raise Invalid("bad_value_line", "values")
-    return [{"key": key, "name_vi": vi.strip(), "name_en": en.strip()} for key, (_k, vi, en) in zip(keys, values)]
+    return [
+        {"key": key, "name_vi": vi.strip(), "name_en": en.strip()}
+        for key, (_k, vi, en) in zip(keys, values, strict=True)
+    ]
 
 
 def remove_extra_field(actor: User, category_id: int, code: str) -> None:

@@ -22,7 +22,6 @@ from sqlalchemy.sql import ColumnElement
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, Rating, StatRollup, Ticket
 from feedback.services.statistics import files
-from feedback.services.submitters.board import is_published
 from feedback.services.statistics.reading import (
     FLOWS,
     INDICATORS,
@@ -32,13 +31,14 @@ from feedback.services.statistics.reading import (
     StatFilters,
     add_months,
     breakdown,
-    handling_sums,
     freshness,
+    handling_sums,
     overall,
     series,
     sums,
     where_rollups,
 )
+from feedback.services.submitters.board import is_published
 from workflows import TIMEZONE
 from workflows.indicators import COUNTERS, Totals
 
@@ -190,7 +190,8 @@ def _monthly(filters: StatFilters) -> dict[tuple[date, int, int], Totals]:
             counts = flows.get((month, d, c), {})
             position = [position[0] + counts.get("backlog", 0), position[1] + counts.get("overdue", 0)]
             if any(counts.get(name) for name in FLOWS) or any(position):
-                totals = Totals.of({**{name: counts.get(name, 0) for name in FLOWS}, **dict(zip(POSITIONS, position))})
+                counted = {name: counts.get(name, 0) for name in FLOWS}
+                totals = Totals.of({**counted, **dict(zip(POSITIONS, position, strict=True))})
                 totals.handling.update(handling.get((month, d, c), {}))
                 months[(month, d, c)] = totals
             month = add_months(month, 1)

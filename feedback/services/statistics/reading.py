@@ -166,7 +166,8 @@ def _grouped(filters: StatFilters, by: Dimension | None) -> dict[int | None, Tot
         flows, positions = values[: len(FLOWS)], values[len(FLOWS) :]
         # Present: whatever had rows in the period, or open work at its end.
         if in_period or any(positions):
-            totals[key] = Totals.of({**dict(zip(FLOWS, flows, strict=True)), **dict(zip(POSITIONS, positions, strict=True))})
+            counts = {**dict(zip(FLOWS, flows, strict=True)), **dict(zip(POSITIONS, positions, strict=True))}
+            totals[key] = Totals.of(counts)
     period = [StatRollup.period >= filters.first, StatRollup.period <= filters.last]
     for values, days, answers in handling_sums(group, [*where, *period]):
         totals.setdefault(values[0] if by else None, Totals()).handling[days] += answers
@@ -295,8 +296,11 @@ def hotspots(filters: StatFilters, by: Literal["area", "category"], limit: int =
     column = getattr(StatRollup, _COLUMN[by])
     rows = db.session.execute(
         select(column, *sums(["received"], filters.first), *sums(["received"]))
-        .where(*where_rollups(filters, _cube(filters, by), "m"), StatRollup.period >= before.first,
-               StatRollup.period <= filters.last)
+        .where(
+            *where_rollups(filters, _cube(filters, by), "m"),
+            StatRollup.period >= before.first,
+            StatRollup.period <= filters.last,
+        )
         .group_by(column)
     )
     # Both periods in one pass: what came before is the whole less the period's own.

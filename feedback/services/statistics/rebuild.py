@@ -3,6 +3,7 @@ with its progress where the administrators' jobs page can show it."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,12 +12,12 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from feedback.background.outbox import add_job, commit_and_relay
-from feedback.background.registry import REBUILD_STATISTICS
 from feedback.background.queues import named_lock, redis_connection
+from feedback.background.registry import REBUILD_STATISTICS
 from feedback.extensions import db
 from feedback.models import StatChange, StatState, Ticket, User, utcnow
-from feedback.services.statistics import rollups
 from feedback.services.access import require_administrator
+from feedback.services.statistics import rollups
 
 PROGRESS_KEY = "pakn:statistics:rebuild"
 # Long enough for a million tickets on a slow disk; the update job waits, it is not lost.
@@ -88,12 +89,11 @@ def run_rebuild(progress: Callable[[int], None] | None = None, wait_seconds: int
 
 
 def _record(state: str, done: int, total: int) -> None:
-    try:
+    # Progress is a courtesy; the rebuild itself needs only the database.
+    with contextlib.suppress(RedisError):
         redis_connection().hset(
             PROGRESS_KEY, mapping={"state": state, "done": done, "total": total, "at": utcnow().isoformat()}
         )
-    except RedisError:
-        pass  # Progress is a courtesy; the rebuild itself needs only the database.
 
 
 def rebuild_progress() -> RebuildProgress | None:

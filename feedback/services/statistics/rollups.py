@@ -154,7 +154,9 @@ def _histories(ticket_ids: Sequence[int]) -> dict[int, tuple[list[datetime], lis
         return histories
     rows = db.session.execute(
         select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.created_at)
-        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.action.in_([Action.RESOLVE.value, Action.REOPEN.value]))
+        .where(
+            TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.action.in_([Action.RESOLVE.value, Action.REOPEN.value])
+        )
         .order_by(TicketEvent.ticket_id, TicketEvent.id)
     )
     for ticket_id, action, created_at in rows:
@@ -163,7 +165,9 @@ def _histories(ticket_ids: Sequence[int]) -> dict[int, tuple[list[datetime], lis
     return histories
 
 
-def _computed(rows: Sequence[Any], horizon: datetime, workdays: WorkingDayCount) -> list[tuple[int, Dims, list[tuple[date, str, int]]]]:
+def _computed(
+    rows: Sequence[Any], horizon: datetime, workdays: WorkingDayCount
+) -> list[tuple[int, Dims, list[tuple[date, str, int]]]]:
     histories = _histories([row.id for row in rows if row.reopen_count])
     computed = []
     for row in rows:
@@ -327,7 +331,10 @@ def update(now: datetime | None = None, batch: int = BATCH) -> int:
 
 def _recompute(ticket_ids: Sequence[int], horizon: datetime, workdays: WorkingDayCount) -> None:
     cubes = _Cubes()
-    stored = {stat.ticket_id: stat for stat in db.session.scalars(select(TicketStat).where(TicketStat.ticket_id.in_(ticket_ids)))}
+    stored = {
+        stat.ticket_id: stat
+        for stat in db.session.scalars(select(TicketStat).where(TicketStat.ticket_id.in_(ticket_ids)))
+    }
     rows = db.session.connection().execute(_facts_query().where(Ticket.id.in_(ticket_ids))).all()
     for ticket_id, dims, cells in _computed(rows, horizon, workdays):
         old = stored.get(ticket_id)

@@ -8,10 +8,10 @@ from datetime import datetime
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Attachment, Rating, Ticket, utcnow
-from feedback.services.intake.attachments import CleanFile, store_files
 from feedback.services.deadlines.calendar import clock_for
 from feedback.services.errors import NotFoundError
 from feedback.services.handling.events import apply_step, case_of
+from feedback.services.intake.attachments import CleanFile, store_files
 from workflows import Action, Role, Status, case
 
 RATING_LEVELS = ("satisfied", "acceptable", "not_satisfied")

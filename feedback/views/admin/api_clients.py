@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from feedback.views.routes import Routes
 from feedback.forms.admin_api import ApiClientForm
 from feedback.services.open311.clients import (
     add_api_client,
     api_client_rows,
     revoke_api_client,
 )
+from feedback.views.routes import Routes
 
 routes = Routes()
 

@@ -14,7 +14,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from feedback.forms import choices_from
-from feedback.views.routes import Routes
 from feedback.forms.admin import (
     EXCEPTION_KINDS,
     FIRST_YEAR,
@@ -25,8 +24,6 @@ from feedback.forms.admin import (
     TryForm,
 )
 from feedback.i18n import current_language, localized
-from feedback.services.submitters import board
-from feedback.services.intake import catalog
 from feedback.services.deadlines.calendar import (
     POLICY_FIELDS,
     CategoryPolicy,
@@ -42,7 +39,10 @@ from feedback.services.deadlines.calendar import (
     use_default_policy,
 )
 from feedback.services.deadlines.forecast import forecast
+from feedback.services.intake import catalog
 from feedback.services.intake.routing import RuleInUse, RuleRecord, routing_rules, save_rule
+from feedback.services.submitters import board
+from feedback.views.routes import Routes
 from workflows import TIMEZONE, DeadlinePolicy, Urgency
 
 # A moved share from which a rule is flagged: one ticket in five sent to the wrong place.

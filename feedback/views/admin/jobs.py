@@ -14,9 +14,7 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
-from feedback.views.routes import Routes
 from feedback.models import utcnow
-from feedback.services.notifications.delivery import delivery_counts, send_again
 from feedback.services.job_admin import (
     JobGone,
     delete_failed_job,
@@ -25,8 +23,10 @@ from feedback.services.job_admin import (
     queue_figures,
     retry_failed_job,
 )
+from feedback.services.notifications.delivery import delivery_counts, send_again
 from feedback.services.notifications.message_log import undelivered_messages
 from feedback.services.statistics.rebuild import rebuild_progress, request_rebuild, statistics_status
+from feedback.views.routes import Routes
 
 routes = Routes()
 

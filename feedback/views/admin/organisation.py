@@ -13,7 +13,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback.views.routes import Routes
 from feedback.forms import choices_from
 from feedback.forms.admin_org import (
     AREA_KIND_LABELS,
@@ -37,6 +36,7 @@ from feedback.services.organisation.structure import (
     get_department,
     save_department,
 )
+from feedback.views.routes import Routes
 
 routes = Routes()
 

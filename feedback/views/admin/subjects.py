@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from feedback.views.routes import Routes
 from feedback.forms import choices_from
 from feedback.forms.admin import URGENCY_LABELS
 from feedback.forms.admin_org import (
@@ -43,6 +42,7 @@ from feedback.services.organisation.subjects import (
     switch_off_answer_template,
 )
 from feedback.views.admin.organisation import Page, explain, rendered
+from feedback.views.routes import Routes
 
 routes = Routes()
 

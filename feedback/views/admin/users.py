@@ -8,12 +8,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from feedback.views.routes import Routes
 from feedback.forms import choices_from
 from feedback.forms.admin_org import STAFF_ROLE_LABELS, EditUserForm, NewUserForm, PasswordForm, UserFilterForm
 from feedback.i18n import localized
 from feedback.models import User
-from feedback.services.organisation.structure import Invalid, departments
 from feedback.services.accounts.staff import (
     UserFilters,
     add_staff_user,
@@ -24,7 +22,9 @@ from feedback.services.accounts.staff import (
     staff_users,
     unlock_user,
 )
+from feedback.services.organisation.structure import Invalid, departments
 from feedback.views.admin.organisation import Page, explain, rendered
+from feedback.views.routes import Routes
 from workflows import Role
 
 routes = Routes()

@@ -9,8 +9,8 @@ from flask import Response
 from flask_babel import gettext as _
 
 from feedback.i18n import INDICATOR_LABELS
-from feedback.views.dashboard.levels import Level
 from feedback.services.statistics.export import indicator_table, to_csv, to_xlsx
+from feedback.views.dashboard.levels import Level
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",

@@ -13,7 +13,16 @@ from flask_babel import gettext as _
 from feedback.forms.statistics import StatFilterForm
 from feedback.i18n import localized
 from feedback.models import Area, Category, Department, utcnow
-from feedback.services.statistics.reading import INDICATORS, Dimension, StatFilters, breakdown, get_member, members, month_start, overall
+from feedback.services.statistics.reading import (
+    INDICATORS,
+    Dimension,
+    StatFilters,
+    breakdown,
+    get_member,
+    members,
+    month_start,
+    overall,
+)
 from feedback.text import fold
 from workflows import local_date
 from workflows.indicators import Totals
@@ -140,7 +149,14 @@ def level_for(query: Query, department_id: int | None = None, category_id: int |
     filters = replace(filters, category_id=category_id)
     rows = indicator_rows(filters, "area", lambda key: query.link(
         ".tickets", department=department_id, category=category_id, area=key))
-    return Level("area", filters, trail,
-                 _("Places: %(subject)s, %(department)s", subject=member_name(category), department=member_name(department)),
-                 _("Place"), sorted_rows(rows, query.sort, query.descending), overall(filters),
-                 {"department_id": department_id, "category_id": category_id}, [department.code, category.code])
+    return Level(
+        "area",
+        filters,
+        trail,
+        _("Places: %(subject)s, %(department)s", subject=member_name(category), department=member_name(department)),
+        _("Place"),
+        sorted_rows(rows, query.sort, query.descending),
+        overall(filters),
+        {"department_id": department_id, "category_id": category_id},
+        [department.code, category.code],
+    )

@@ -18,11 +18,34 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from feedback.services.statistics.reading import INDICATORS, ON_TIME_TARGET, SATISFACTION_TARGET, add_months, freshness, get_member, hotspots, members, month_start, overall, received_tickets, series, week_start
-from feedback.views.paging import page_numbers
+from feedback.services.statistics.reading import (
+    INDICATORS,
+    ON_TIME_TARGET,
+    SATISFACTION_TARGET,
+    add_months,
+    freshness,
+    get_member,
+    hotspots,
+    members,
+    month_start,
+    overall,
+    received_tickets,
+    series,
+    week_start,
+)
 from feedback.views.charts import Chart, trend_charts
 from feedback.views.dashboard.export import export_response
-from feedback.views.dashboard.levels import DIMENSIONS, Level, Query, indicator_rows, level_for, member_name, read_query, sorted_rows
+from feedback.views.dashboard.levels import (
+    DIMENSIONS,
+    Level,
+    Query,
+    indicator_rows,
+    level_for,
+    member_name,
+    read_query,
+    sorted_rows,
+)
+from feedback.views.paging import page_numbers
 from feedback.views.routes import Routes
 
 routes = Routes()

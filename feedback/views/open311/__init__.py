@@ -25,8 +25,8 @@ from feedback.models import ApiClient
 from feedback.services.open311 import filing as open311_filing
 from feedback.services.open311 import reading as open311
 from feedback.services.open311.clients import client_for_key
-from feedback.services.open311.reading import ApiError
 from feedback.services.open311.filing import RateLimited
+from feedback.services.open311.reading import ApiError
 from feedback.views.open311.openapi import openapi_document
 
 PREFIX = "/open311/v2"
@@ -188,7 +188,8 @@ def requests(fmt: str) -> Response:
     page = open311.find_requests(query, client)
     headers = {"X-Total-Count": str(page.total)}
     if page.more:
-        following = url_for("open311.requests", fmt=fmt, _external=True, **{**request.args.to_dict(), "page": query.page + 1})
+        arguments = {**request.args.to_dict(), "page": query.page + 1}
+        following = url_for("open311.requests", fmt=fmt, _external=True, **arguments)
         headers["Link"] = f'<{following}>; rel="next"'
     return _respond("service_requests", page.records, headers=headers)
 

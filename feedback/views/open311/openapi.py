@@ -257,11 +257,16 @@ def _requests(fmt: str) -> dict[str, Schema]:
     filing = _operation(fmt, "post_service_request", "File a request",
                         (201, _list(_ref("CreatedRequest"), minItems=1, maxItems=1), "service_requests"))
     # The same text again from the same client a moment later: the request it filed then.
-    filing["responses"]["200"] = {**filing["responses"]["201"], "description": "A retry: the request filed a moment ago"}
+    retry = "A retry: the request filed a moment ago"
+    filing["responses"]["200"] = {**filing["responses"]["201"], "description": retry}
     return {
         "get": _operation(
-            fmt, "get_service_requests", "Published requests, newest first",
-            (200, _list(_ref("ServiceRequest")), "service_requests"), REQUEST_FILTERS, PAGING_HEADERS,
+            fmt,
+            "get_service_requests",
+            "Published requests, newest first",
+            (200, _list(_ref("ServiceRequest")), "service_requests"),
+            REQUEST_FILTERS,
+            PAGING_HEADERS,
         ),
         "post": {
             **filing,
@@ -279,24 +284,62 @@ def _requests(fmt: str) -> dict[str, Schema]:
 
 def _paths() -> dict[str, Schema]:
     return {
-        **_in_both_formats("/discovery", lambda fmt: {"get": _operation(
-            fmt, "get_discovery", "Where and how to use this API", (200, _ref("Discovery"), "discovery"))}),
-        **_in_both_formats("/services", lambda fmt: {"get": _operation(
-            fmt, "get_services", "The services (categories) requests can be filed in",
-            (200, _list(_ref("Service")), "services"))}),
-        **_in_both_formats("/services/{service_code}", lambda fmt: {"get": _operation(
-            fmt, "get_service_definition", "The attributes a service asks for",
-            (200, _ref("ServiceDefinition"), "service_definition"),
-            [_path("service_code", "An active service's code.")])}),
+        **_in_both_formats(
+            "/discovery",
+            lambda fmt: {
+                "get": _operation(
+                    fmt, "get_discovery", "Where and how to use this API", (200, _ref("Discovery"), "discovery")
+                )
+            },
+        ),
+        **_in_both_formats(
+            "/services",
+            lambda fmt: {
+                "get": _operation(
+                    fmt,
+                    "get_services",
+                    "The services (categories) requests can be filed in",
+                    (200, _list(_ref("Service")), "services"),
+                )
+            },
+        ),
+        **_in_both_formats(
+            "/services/{service_code}",
+            lambda fmt: {
+                "get": _operation(
+                    fmt,
+                    "get_service_definition",
+                    "The attributes a service asks for",
+                    (200, _ref("ServiceDefinition"), "service_definition"),
+                    [_path("service_code", "An active service's code.")],
+                )
+            },
+        ),
         **_in_both_formats("/requests", _requests),
-        **_in_both_formats("/requests/{service_request_id}", lambda fmt: {"get": _operation(
-            fmt, "get_service_request", "One published request",
-            (200, _list(_ref("ServiceRequest"), minItems=1, maxItems=1), "service_requests"),
-            [_path("service_request_id", "A tracking code, as XXXX-XXXX-C.")])}),
-        **_in_both_formats("/tokens/{token}", lambda fmt: {"get": _operation(
-            fmt, "get_token", "The request filed with this token",
-            (200, _list(_ref("TokenRecord"), minItems=1, maxItems=1), "service_requests"),
-            [_path("token", "The token given when the request was filed.")])}),
+        **_in_both_formats(
+            "/requests/{service_request_id}",
+            lambda fmt: {
+                "get": _operation(
+                    fmt,
+                    "get_service_request",
+                    "One published request",
+                    (200, _list(_ref("ServiceRequest"), minItems=1, maxItems=1), "service_requests"),
+                    [_path("service_request_id", "A tracking code, as XXXX-XXXX-C.")],
+                )
+            },
+        ),
+        **_in_both_formats(
+            "/tokens/{token}",
+            lambda fmt: {
+                "get": _operation(
+                    fmt,
+                    "get_token",
+                    "The request filed with this token",
+                    (200, _list(_ref("TokenRecord"), minItems=1, maxItems=1), "service_requests"),
+                    [_path("token", "The token given when the request was filed.")],
+                )
+            },
+        ),
     }
 
 
@@ -304,31 +347,33 @@ def openapi_document(server_url: str) -> dict[str, Any]:
     """The description, served from `server_url`: the API's base, such as
     https://host/open311/v2 (the discovery's endpoint url). A copy: readers (schemathesis among
     them) may write into it."""
-    return copy.deepcopy({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Open311 GeoReport v2",
-            "version": "2",
-            "description": "Citizen feedback and recommendations of the province, in the Open311 "
-                           "GeoReport v2 standard (http://wiki.open311.org/GeoReport_v2), with paging "
-                           "and kind/title/locale extensions. Every path takes its format as the "
-                           "extension: .json or .xml. An empty parameter is the same as a missing "
-                           "one; text holding control characters (but tab, line feed and carriage "
-                           "return) is refused with 400. Errors are a list of {code, description}, "
-                           "code being the HTTP status; in XML, <errors><error>…</error></errors>.",
-        },
-        "servers": [{"url": server_url.rstrip("/")}],
-        "paths": _paths(),
-        "components": {
-            "schemas": SCHEMAS,
-            "securitySchemes": {
-                "api_key": {
-                    "type": "apiKey",
-                    "in": "query",
-                    "name": "api_key",
-                    "description": "Given by the province's administrators to each client that files "
-                                   "requests. It may also be sent as the api_key field of the form body.",
+    return copy.deepcopy(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "Open311 GeoReport v2",
+                "version": "2",
+                "description": "Citizen feedback and recommendations of the province, in the Open311 "
+                "GeoReport v2 standard (http://wiki.open311.org/GeoReport_v2), with paging "
+                "and kind/title/locale extensions. Every path takes its format as the "
+                "extension: .json or .xml. An empty parameter is the same as a missing "
+                "one; text holding control characters (but tab, line feed and carriage "
+                "return) is refused with 400. Errors are a list of {code, description}, "
+                "code being the HTTP status; in XML, <errors><error>…</error></errors>.",
+            },
+            "servers": [{"url": server_url.rstrip("/")}],
+            "paths": _paths(),
+            "components": {
+                "schemas": SCHEMAS,
+                "securitySchemes": {
+                    "api_key": {
+                        "type": "apiKey",
+                        "in": "query",
+                        "name": "api_key",
+                        "description": "Given by the province's administrators to each client that files "
+                        "requests. It may also be sent as the api_key field of the form body.",
+                    },
                 },
             },
-        },
-    })
+        }
+    )

@@ -9,8 +9,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from feedback.forms.handling import ApproveForm, DraftForm, ReturnAnswerForm
-from feedback.services.handling import actions as handling
 from feedback.services.access import get_ticket_for
+from feedback.services.handling import actions as handling
 from feedback.services.handling.workspace import needs_approval
 from feedback.views.routes import Routes
 from feedback.views.staff.page import refusal_message, run_step, ticket_page

@@ -13,12 +13,12 @@ from wtforms import SelectChoice
 from feedback.forms import choices_from
 from feedback.forms.inbox import ASSIGN, BulkForm, InboxFilterForm, assignee_choices
 from feedback.i18n import STATUS_LABELS, localized
-from feedback.services.handling import cooperation
-from feedback.services.intake import catalog
-from feedback.services.handling import inbox as inbox_service
-from feedback.services.submitters.board import areas_in_tree_order
 from feedback.services.errors import NotFoundError
+from feedback.services.handling import cooperation
+from feedback.services.handling import inbox as inbox_service
 from feedback.services.handling.inbox import BulkOutcome, InboxQuery, Refusal
+from feedback.services.intake import catalog
+from feedback.services.submitters.board import areas_in_tree_order
 from feedback.views.paging import page_numbers
 from feedback.views.routes import Routes
 from feedback.views.staff.page import refusal_message

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from feedback import i18n
 from feedback.extensions import db
 from feedback.forms import AcceptForm, RejectForm, RequestInfoForm, choices_from
 from feedback.forms.handling import (
@@ -27,21 +28,20 @@ from feedback.forms.handling import (
     ReturnAnswerForm,
     TransferForm,
 )
-from feedback import i18n
 from feedback.i18n import STATUS_LABELS, localized
 from feedback.models import Ticket, utcnow
-from feedback.services.intake import catalog
 from feedback.services.deadlines.calendar import clock_for, policy_for
-from feedback.services.handling.events import case_of
-from feedback.services.notifications.message_log import ticket_messages
 from feedback.services.handling import workspace
 from feedback.services.handling.answer_templates import answer_templates_for
+from feedback.services.handling.events import case_of
+from feedback.services.intake import catalog
+from feedback.services.notifications.message_log import ticket_messages
 from workflows import (
     MAX_TRANSFERS,
-    Refusal,
     Action,
     AnswerState,
     IllegalTransition,
+    Refusal,
     StepRefused,
     case,
     ladder,

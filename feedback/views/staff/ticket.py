@@ -3,14 +3,11 @@ who came by telephone, letter or in person."""
 
 from __future__ import annotations
 
-
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from feedback.views.routes import Routes
-from feedback.views.staff.page import accept_form, department_choices, officer_choices, run_step, ticket_page
 from feedback.forms import RejectForm, RequestInfoForm
 from feedback.forms.handling import (
     AssignForm,
@@ -22,13 +19,14 @@ from feedback.forms.handling import (
     ProgressForm,
     TransferForm,
 )
-from feedback.services.handling import cooperation
-from feedback.services.handling import actions as handling
 from feedback.services.access import get_ticket_for
+from feedback.services.handling import actions as handling
+from feedback.services.handling import cooperation
 from feedback.services.intake.submissions import open_ticket
 from feedback.views.public import submission_page
+from feedback.views.routes import Routes
+from feedback.views.staff.page import accept_form, department_choices, officer_choices, run_step, ticket_page
 from feedback.views.tracking import send_attachment
-
 
 routes = Routes()
 
