@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 INSTALLED := $(VENV)/.installed
 CATALOG := feedback/translations/vi/LC_MESSAGES/messages
 
-.PHONY: install run test translations extract-messages clean
+.PHONY: install run test lint reset-demo extract-messages clean
 
 install: $(INSTALLED) $(CATALOG).mo
 
@@ -14,7 +14,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev]'
 	touch $@
 
 $(CATALOG).mo: $(CATALOG).po $(INSTALLED)
@@ -27,6 +27,19 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Lint and import order (ruff), then types (mypy); settings in pyproject.toml. CI runs both.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# The demo from the start again: its SQLite database and uploaded files go (the secret key stays).
+reset-demo: install
+	@test -z "$$DATABASE_URL" || { echo "DATABASE_URL is set: reset-demo resets only the demo's own SQLite database." >&2; exit 1; }
+	rm -f instance/pakn.sqlite3 instance/pakn.sqlite3-wal instance/pakn.sqlite3-shm
+	rm -rf instance/uploads
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
 
 # After changing user-facing text: extract it and merge it into the Vietnamese catalogue.
 extract-messages: $(INSTALLED)
