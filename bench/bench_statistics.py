@@ -37,9 +37,9 @@ from bench.stats_steps import apply_steps  # noqa: E402
 from feedback.demo import seed_demo  # noqa: E402
 from feedback.extensions import db  # noqa: E402
 from feedback.models import StatChange, StatRollup, StatState, Ticket, TicketEvent, TicketStat, utcnow  # noqa: E402
-from feedback.services import rollups  # noqa: E402
 from feedback.services.deadlines.calendar import working_calendar  # noqa: E402
 from feedback.services.handling.events import case_of, recorded_events  # noqa: E402
+from feedback.services.statistics import rollups  # noqa: E402
 from feedback.services.statistics.reading import StatFilters, data_months, overall  # noqa: E402
 from workflows import replay_case  # noqa: E402
 

@@ -498,6 +498,7 @@ class Histories:
             "draft_answer": None,
             "answer_state": final.answer_state.value,
             "answer": answer,
+            "media_url": "",
         }
         return tuple(values[name] for name in TICKET_COLUMNS)
 
