@@ -66,6 +66,7 @@ def seed_demo_command() -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the app; without REDIS_URL, with the in-process worker and scheduler."""
+    # Flask types current_app as the Flask it stands for, which hides the proxy's own method.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if is_embedded(app):
         EmbeddedWorker(app).start()
@@ -89,6 +90,7 @@ def serve_command(host: str, port: int) -> None:
 @with_appcontext
 def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker (with the scheduler for delayed jobs and retries) using REDIS_URL."""
+    # Flask types current_app as the Flask it stands for, which hides the proxy's own method.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if is_embedded(app):
         raise click.UsageError("Set REDIS_URL: without it, `flask serve` runs the worker in-process.")

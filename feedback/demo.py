@@ -187,7 +187,7 @@ def seed_sample_tickets(now: datetime) -> int:
     made = 0
     for n, answer in enumerate(answers):
         officer = officers.get(answer["department_code"])
-        if intake is None or officer is None:
+        if intake is None or officer is None or officer.department_id is None:
             continue
         item = feedback[answer["feedback_index"]]
         submitted_at = now - timedelta(days=70 - n, hours=n % 7)

@@ -189,7 +189,9 @@ def select_locale() -> str:
         return str(chosen)
     # Vietnamese is the default for everyone who has not chosen; `?lang=` lets a link choose.
     asked = request.args.get("lang")
-    return asked if asked in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if asked is not None and asked in languages:
+        return asked
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def current_language() -> str:

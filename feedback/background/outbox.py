@@ -37,7 +37,8 @@ def add_job(job: JobRef, *args: Any) -> OutboxMessage:
 
 def add_job_once(job: JobRef, *args: Any) -> OutboxMessage:
     """Like add_job, but a job this transaction already asked for is not asked for again."""
-    for message in db.session.info.get(_PENDING, []):
+    pending: list[OutboxMessage] = db.session.info.get(_PENDING, [])
+    for message in pending:
         if message.func == job.path and message.args == list(args):
             return message
     return add_job(job, *args)

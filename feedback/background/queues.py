@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import fakeredis
 from flask import Flask, current_app
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import LockError
+from redis.lock import Lock
 from redis.retry import Retry
 from rq import Queue
 
@@ -23,6 +24,8 @@ QUEUE_NAMES = ("notifications", "deadlines", "statistics")
 EXTENSION_KEY = "pakn.redis"
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def init_app(app: Flask) -> None:
@@ -38,7 +41,9 @@ def init_app(app: Flask) -> None:
 
 
 def redis_connection(app: Flask | None = None) -> Redis:
-    return (app or current_app).extensions[EXTENSION_KEY]
+    # app.extensions holds Any; init_app put a Redis (or FakeRedis, a subclass) here.
+    connection: Redis = (app or current_app).extensions[EXTENSION_KEY]
+    return connection
 
 
 def is_embedded(app: Flask) -> bool:
@@ -59,6 +64,7 @@ def on_queue(name: str) -> Callable[[F], F]:
         raise ValueError(f"unknown queue {name!r}")
 
     def mark(func: F) -> F:
+        # mypy models no attributes set on a function.
         func.queue_name = name  # type: ignore[attr-defined]
         return func
 
@@ -66,21 +72,28 @@ def on_queue(name: str) -> Callable[[F], F]:
 
 
 def queue_name_of(func: Callable[..., Any]) -> str:
+    # on_queue set it; mypy models no attributes set on a function.
     return func.queue_name  # type: ignore[attr-defined,no-any-return]
 
 
-def named_lock(name: str, timeout_seconds: int, **options: Any) -> Any:
+def named_lock(
+    name: str, timeout_seconds: int, *, blocking: bool = True, blocking_timeout: float | None = None
+) -> Lock:
     """The lock a `single_run` job holds, for a command that must not run beside it."""
-    return redis_connection().lock(f"pakn:lock:{name}", timeout=timeout_seconds, **options)
+    # redis-py leaves lock() unannotated; without a lock_class it makes a redis.lock.Lock.
+    lock: Lock = redis_connection().lock(
+        f"pakn:lock:{name}", timeout=timeout_seconds, blocking=blocking, blocking_timeout=blocking_timeout
+    )
+    return lock
 
 
-def single_run(name: str, timeout_seconds: int = 30 * 60) -> Callable[[F], F]:
+def single_run(name: str, timeout_seconds: int = 30 * 60) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
     """Skip a run while another holds the lock: two sweeps at once would only race each other
     (their keys already keep them from sending twice)."""
 
-    def wrap(func: F) -> F:
+    def wrap(func: Callable[P, R]) -> Callable[P, R | None]:
         @functools.wraps(func)
-        def run(*args: Any, **kwargs: Any) -> Any:
+        def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
             lock = named_lock(name, timeout_seconds, blocking=False)
             if not lock.acquire():
                 return None
@@ -90,6 +103,6 @@ def single_run(name: str, timeout_seconds: int = 30 * 60) -> Callable[[F], F]:
                 with contextlib.suppress(LockError):
                     lock.release()
 
-        return run  # type: ignore[return-value]
+        return run
 
     return wrap

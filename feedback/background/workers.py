@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
+from rq.worker import BaseWorker
 
 from feedback.background.queues import QUEUE_NAMES, get_queue, redis_connection
 
+if TYPE_CHECKING:
+    # The mixin always comes before an RQ worker class: the checker may see that class's methods.
+    _MixedInto = BaseWorker
+else:
+    _MixedInto = object
 
-class _AppContextMixin:
+
+class _AppContextMixin(_MixedInto):
     flask_app: Flask
 
     def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
         # A context per job gives each job its own database session, removed afterwards.
         with self.flask_app.app_context():
-            return super().perform_job(job, queue, *args, **kwargs)  # type: ignore[misc,no-any-return]
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 class AppWorker(_AppContextMixin, Worker):
@@ -42,9 +49,9 @@ class ThreadWorker(AppSimpleWorker):
 
 def make_worker(
     app: Flask, worker_class: type[_AppContextMixin] = AppSimpleWorker, queue_names: Sequence[str] = QUEUE_NAMES
-) -> Any:
+) -> _AppContextMixin:
     queues = [get_queue(name, app) for name in queue_names]
-    worker = worker_class(queues, connection=redis_connection(app))  # type: ignore[call-arg]
+    worker = worker_class(queues, connection=redis_connection(app))
     worker.flask_app = app
     return worker
 

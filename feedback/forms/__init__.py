@@ -3,7 +3,7 @@ Vietnamese. Choice fields check their own choices for the same reason."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -33,9 +33,22 @@ class InChoices:
             raise ValidationError(self.message)
 
 
-class LenientField(Field):
+_Value = TypeVar("_Value")
+
+
+class LenientField(Field, Generic[_Value]):
     """Leaves a value it cannot read as None, for the field's own validator to explain in the
     reader's language: WTForms' parse messages are English only, and would come on top."""
+
+    data: _Value | None
+
+    @property
+    def required_data(self) -> _Value:
+        """The value, once the form has validated, of a field whose validators refuse none
+        (InputRequired or DataRequired, NumberRange)."""
+        if self.data is None:
+            raise RuntimeError(f"{self.name} has no value: read after a validation that refuses none")
+        return self.data
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not str(valuelist[0]).strip():
@@ -47,7 +60,7 @@ class LenientField(Field):
             self.data = None
 
 
-class WholeNumberField(LenientField, IntegerField):
+class WholeNumberField(LenientField[int], IntegerField):
     # A text box rather than type=number: no spinner, no silent rounding, and the same
     # keyboard on every phone through inputmode.
     widget = TextInput()

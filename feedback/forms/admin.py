@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -48,11 +49,11 @@ URGENCY_LABELS = {
 EXCEPTION_KINDS = {"off": _l("Extra day off"), "working": _l("Make-up working day")}
 
 
-class DayField(LenientField, DateField):
+class DayField(LenientField[date], DateField):
     pass
 
 
-class MomentField(LenientField, DateTimeLocalField):
+class MomentField(LenientField[datetime], DateTimeLocalField):
     pass
 
 
@@ -167,7 +168,8 @@ class ExceptionForm(FlaskForm):
 
     @property
     def working(self) -> bool:
-        return self.kind.data == "working"
+        kind: str | None = self.kind.data  # WTForms is untyped: a RadioField's data is its str value
+        return kind == "working"
 
 
 class TryForm(Form):

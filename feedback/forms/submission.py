@@ -366,7 +366,7 @@ def submission_form(
             attrs[name] = unbound
             names.setdefault(category.code, []).append(name)
     form_class = type(base.__name__, (base,), attrs)
-    form = form_class(**kwargs)
+    form: SubmissionForm = form_class(**kwargs)  # a subclass of `base`, which mypy sees as a plain type
     form.extra_field_names = names
     form.category_codes = {str(c.id): c.code for c in category_list}
     form.category.choices = choices_from(((c.id, localized(c, "name")) for c in category_list), _l("Choose a subject"))

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.tickets import Ticket
 from feedback.models.types import UTCDateTime, utcnow
 
 
-class ApiClient(db.Model):
+class ApiClient(Model):
     """An app, hotline or other system allowed to file tickets. Its key is shown once, when
     made; only its SHA-256 is kept, with the first characters to recognise it by."""
 
@@ -32,7 +32,7 @@ class ApiClient(db.Model):
         return self.revoked_at is None
 
 
-class ApiSubmission(db.Model):
+class ApiSubmission(Model):
     """A ticket filed through the API: which client filed it, and the token the client may
     follow it by (GeoReport's `tokens/{token}`)."""
 

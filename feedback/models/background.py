@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.types import UTCDateTime, utcnow
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A job to enqueue, written in the same transaction as the change that causes it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -23,7 +23,7 @@ class OutboxMessage(db.Model):
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One staff action: who, when, from which address, what, on what. Append-only; also the
     record of who read personal data (Decree 13/2023 asks that access be traceable)."""
 

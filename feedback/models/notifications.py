@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.tickets import Ticket
 from feedback.models.types import UTCDateTime, utcnow
 from feedback.models.users import User
@@ -23,7 +23,7 @@ from feedback.models.users import User
 NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed", "uncertain")
 
 
-class Notification(db.Model):
+class Notification(Model):
     __table_args__ = (
         # The delivery sweep's query: what is pending and due.
         Index("ix_notification_status_retry_at", "status", "retry_at"),
@@ -53,7 +53,7 @@ class Notification(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class MailboxMessage(db.Model):
+class MailboxMessage(Model):
     """A message kept instead of sent (the development mailbox), exactly as it would have gone."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

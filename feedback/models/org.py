@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 
 
-class Area(db.Model):
+class Area(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -30,7 +30,7 @@ class Area(db.Model):
         return chain[::-1]
 
 
-class Department(db.Model):
+class Department(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name_vi: Mapped[str] = mapped_column(String(200))
@@ -44,7 +44,7 @@ class Department(db.Model):
     requires_approval: Mapped[bool] = mapped_column(default=False)
 
 
-class Category(db.Model):
+class Category(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name_vi: Mapped[str] = mapped_column(String(200))
@@ -58,7 +58,7 @@ class Category(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
@@ -73,7 +73,7 @@ class RoutingRule(db.Model):
     department: Mapped[Department] = relationship()
 
 
-class DeadlinePolicyRecord(db.Model):
+class DeadlinePolicyRecord(Model):
     """Working-day limits: the row without a category is the default, a category's row overrides it."""
 
     __tablename__ = "deadline_policy"
@@ -93,7 +93,7 @@ class DeadlinePolicyRecord(db.Model):
     category: Mapped[Category | None] = relationship()
 
 
-class CalendarException(db.Model):
+class CalendarException(Model):
     """A day the `holidays` package gets wrong for this province: an extra day off, or a make-up
     working day (a Saturday worked in exchange for a bridge day)."""
 
@@ -103,7 +103,7 @@ class CalendarException(db.Model):
     note: Mapped[str] = mapped_column(String(200), default="")
 
 
-class AnswerTemplate(db.Model):
+class AnswerTemplate(Model):
     """A standard answer staff start from; for one subject, or for any when it has none."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

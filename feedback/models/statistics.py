@@ -13,14 +13,14 @@ from typing import Any
 from sqlalchemy import JSON, Date, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.types import UTCDateTime
 
 # The channel and kind of the rows that sum every channel and kind; no channel or kind is "*".
 EVERY = "*"
 
 
-class StatRollup(db.Model):
+class StatRollup(Model):
     """Summed cells (workflows/indicators.py) of the tickets sharing a key, per period.
 
     cube "dca": per department, category, area, channel and kind, by month; cube "dc": the same
@@ -66,7 +66,7 @@ class StatRollup(db.Model):
     handling: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
-class TicketStat(db.Model):
+class TicketStat(Model):
     """The cells a ticket last contributed, under the key it contributed them to: the next
     change of the ticket takes these away and adds its new ones."""
 
@@ -80,7 +80,7 @@ class TicketStat(db.Model):
     cells: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
-class StatChange(db.Model):
+class StatChange(Model):
     """A ticket whose cells may have changed: written with each of its events, in the same
     transaction, and consumed by the statistics job (so a lost job loses nothing)."""
 
@@ -88,7 +88,7 @@ class StatChange(db.Model):
     ticket_id: Mapped[int] = mapped_column(index=True)
 
 
-class StatState(db.Model):
+class StatState(Model):
     """One row: how far deadlines have been judged, and when the rollups were last compiled."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,13 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.org import Area, Category, Department, RoutingRule
 from feedback.models.types import UTCDateTime, utcnow
 from feedback.models.users import User
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     __table_args__ = (
         Index("ix_ticket_department_status_due", "department_id", "status", "resolve_due"),
         # The inbox (feedback/services/inbox.py): its pages walk the open tickets in deadline
@@ -162,7 +162,7 @@ class Ticket(db.Model):
         return func.coalesce(cls.resolve_due, cls.classify_due)
 
 
-class TicketEvent(db.Model):
+class TicketEvent(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     action: Mapped[str] = mapped_column(String(30))
@@ -179,7 +179,7 @@ class TicketEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class Rating(db.Model):
+class Rating(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     level: Mapped[str] = mapped_column(String(20))
@@ -190,7 +190,7 @@ class Rating(db.Model):
     ticket: Mapped[Ticket] = relationship(back_populates="ratings")
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file a submitter or officer attached; the bytes live outside `static/`, under `storage_key`."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,7 +207,7 @@ class Attachment(db.Model):
     event: Mapped[TicketEvent | None] = relationship()
 
 
-class TicketFollower(db.Model):
+class TicketFollower(Model):
     """Someone affected by the same problem who follows a published ticket instead of filing again."""
 
     __table_args__ = (UniqueConstraint("ticket_id", "email"),)
@@ -223,7 +223,7 @@ class TicketFollower(db.Model):
     ticket: Mapped[Ticket] = relationship()
 
 
-class Contribution(db.Model):
+class Contribution(Model):
     """The lead department's request to a cooperating department, with its own deadline; the
     lead department still owns the answer."""
 

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.org import Department
 from feedback.models.types import UTCDateTime, utcnow
 from workflows import Role
@@ -25,7 +25,7 @@ STAFF_ROLES = (
 CITIZEN_ROLE = "citizen"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)

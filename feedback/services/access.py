@@ -15,7 +15,7 @@ SCREENS_SUBMISSIONS = frozenset({Role.INTAKE_OFFICER})
 DASHBOARD_ROLES = frozenset({Role.LEADER, Role.ADMINISTRATOR})
 
 
-def visible_tickets(user: User) -> Select[tuple[Ticket]]:
+def visible_tickets(user: User) -> Select[Ticket]:
     query = select(Ticket)
     if not user.is_staff:
         # Citizens reach their own tickets through their account pages, never through this.

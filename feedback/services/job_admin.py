@@ -123,7 +123,9 @@ def delete_failed_job(actor: User, queue_name: str, job_id: str) -> None:
 def _failed_registry(queue_name: str) -> FailedJobRegistry:
     if queue_name not in QUEUE_NAMES:
         raise NotFoundError("queue")
-    return get_queue(queue_name).failed_job_registry
+    # rq leaves this property unannotated; it builds a FailedJobRegistry for the queue.
+    registry: FailedJobRegistry = get_queue(queue_name).failed_job_registry
+    return registry
 
 
 def _described(job: Job, queue_name: str) -> FailedJob:

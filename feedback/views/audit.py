@@ -120,13 +120,15 @@ def index() -> tuple[str, int] | str:
     form.action.choices = [("", _l("All actions"))] + [
         (name, action_label(name)) for name in audit.recorded_actions()
     ]
+    valid = form.validate()
     # An unreadable date shows its error and filters nothing, rather than a partial search.
-    kept = _kept_filters(form) if form.validate() else {}
+    kept = _kept_filters(form) if valid else {}
+    since, until = (form.since.data, form.until.data) if valid else (None, None)
     result = audit.search_entries(
         actor_email=kept.get("actor", ""),
         action=kept.get("action", ""),
-        since=_start_of(form.since.data) if "since" in kept else None,
-        until=_start_of(form.until.data + timedelta(days=1)) if "until" in kept else None,
+        since=_start_of(since) if since else None,
+        until=_start_of(until + timedelta(days=1)) if until else None,
         page=request.args.get("page", 1, type=int),
     )
     page = render_template(

@@ -29,7 +29,7 @@ class Tick:
 @dataclass(frozen=True)
 class Series:
     name: str
-    values: list[int | float | None]
+    values: Sequence[int | float | None]
 
 
 @dataclass(frozen=True)

@@ -298,6 +298,20 @@ def test_filing_a_request_and_following_it_by_its_token(
         assert ticket.notify_by == "none"
 
 
+def test_a_list_attribute_keeps_every_value_sent_in_the_query_string_and_the_body(
+    app: Flask, client: FlaskClient, api_key: str
+) -> None:
+    response = client.post(
+        f"{V2}/requests.json",
+        query_string={"api_key": api_key, "attribute[issue_type]": "bien_bao"},
+        data={**GOOD, "attribute[issue_type]": ["o_ga", "den_tin_hieu"]},
+    )
+    assert response.status_code == 201, response.data
+    with app.app_context():
+        ticket = db.session.scalars(select(Ticket).where(Ticket.code == response.json[0]["service_request_id"])).one()
+        assert ticket.attributes == {"road_type": "do_thi", "issue_type": ["bien_bao", "o_ga", "den_tin_hieu"]}
+
+
 @pytest.mark.parametrize(
     ("change", "status", "message"),
     [

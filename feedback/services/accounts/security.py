@@ -193,7 +193,7 @@ def _fail(user: User, ip: str, now: datetime, action: str, outcome: Outcome) -> 
         action = "login_locked"
     elif failures >= SLOW_AFTER:
         user.locked_until = now + FIRST_WAIT * 2 ** (failures - SLOW_AFTER)
-    details = {"failures": failures}
+    details: dict[str, int | str] = {"failures": failures}
     if outcome is Outcome.REPLAYED:
         details["reason"] = "code_reused"
     attempt = _waiting(user, now, outcome) if user.locked_until and user.locked_until > now else Attempt(outcome, user)

@@ -82,11 +82,11 @@ def send_reminders(now: datetime | None = None) -> int:
     return written
 
 
-def open_unpaused() -> Select[tuple[Ticket]]:
+def open_unpaused() -> Select[Ticket]:
     return select(Ticket).where(Ticket.status.in_([s.value for s in OPEN]), Ticket.paused_at.is_(None))
 
 
-def ticket_batches(query: Select[tuple[Ticket]]) -> Iterator[tuple[list[Ticket], Callable[[Ticket], Clock]]]:
+def ticket_batches(query: Select[Ticket]) -> Iterator[tuple[list[Ticket], Callable[[Ticket], Clock]]]:
     """The query's tickets by id, BATCH at a time, with a function giving each ticket's clock."""
     calendar = working_calendar()
     records = category_policy_records()

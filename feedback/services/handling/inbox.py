@@ -173,7 +173,7 @@ def _search_conditions(search: str) -> list[ColumnElement[bool]]:
 def assignable_officers(user: User) -> list[User]:
     """The active staff tickets may be given to: of the user's department, or of every
     department for those who see everything."""
-    query: Select[tuple[User]] = (
+    query: Select[User] = (
         select(User)
         .where(
             User.active.is_(True),

@@ -15,12 +15,12 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 
 from feedback import codes
 from feedback.background.outbox import commit_and_relay
@@ -177,7 +177,8 @@ def _context(notification: Notification) -> dict[str, Any]:
 def _claim(notification_id: int) -> bool:
     now = utcnow()
     lease_until = now + timedelta(seconds=current_app.config["NOTIFICATION_LEASE_SECONDS"])
-    claimed = db.session.execute(
+    # Session.execute is typed as returning a Result; for an UPDATE it is a CursorResult, with the rowcount.
+    claimed = cast(CursorResult[Any], db.session.execute(
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -185,9 +186,9 @@ def _claim(notification_id: int) -> bool:
             or_(Notification.lease_until.is_(None), Notification.lease_until < now),
         )
         .values(lease_until=lease_until, retry_at=lease_until, attempts=Notification.attempts + 1)
-    )
+    ))
     db.session.commit()
-    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+    return bool(claimed.rowcount)
 
 
 def _send(notification: Notification, sender: Sender) -> int:
@@ -206,7 +207,8 @@ def _send(notification: Notification, sender: Sender) -> int:
     db.session.commit()
 
     def point_of_no_return() -> None:
-        handed_over = db.session.execute(
+        # A CursorResult, as for the claim above.
+        handed_over = cast(CursorResult[Any], db.session.execute(
             update(Notification)
             .where(
                 Notification.id == notification_id,
@@ -214,9 +216,9 @@ def _send(notification: Notification, sender: Sender) -> int:
                 Notification.attempts == attempt,
             )
             .values(status="sending")
-        )
+        ))
         db.session.commit()
-        if not handed_over.rowcount:  # type: ignore[attr-defined]
+        if not handed_over.rowcount:
             raise TakenOver(f"notification {notification_id} was claimed again after attempt {attempt}")
 
     try:

@@ -111,6 +111,7 @@ class SmtpSender:
         except TakenOver:
             self._reset()
             raise
+        reply: tuple[int, bytes | str]
         try:
             # Lines end in CRLF on the wire: servers refuse or mangle bare line feeds.
             reply = connection.data(email.as_bytes(policy=SMTP_POLICY))
@@ -209,8 +210,9 @@ def make_sender(channel: str, config: Mapping[str, Any]) -> Sender:
         return HttpSmsSender(config)
     if ":" in backend:
         module, _, name = backend.partition(":")
-        factory = getattr(importlib.import_module(module), name)
-        return factory(config)  # type: ignore[no-any-return]
+        # What a "module:name" backend names: a function of the config that makes a Sender.
+        factory: Callable[[Mapping[str, Any]], Sender] = getattr(importlib.import_module(module), name)
+        return factory(config)
     raise ValueError(f"unknown {channel} backend {backend!r}")
 
 
@@ -233,11 +235,15 @@ def _address(sender: str) -> str:
     return sender.rsplit("<", 1)[-1].rstrip(">").strip()
 
 
-def _expect(reply: tuple[int, bytes], accepted: tuple[int, ...]) -> None:
+def _expect(reply: tuple[int, bytes | str], accepted: tuple[int, ...]) -> None:
+    # smtplib's replies are bytes; its exceptions may carry a str message instead.
     code, text = reply
     if code not in accepted:
-        raise (PermanentError if code >= 500 else TransientError)(f"{code} {text.decode(errors='replace')}")
+        message = text.decode(errors="replace") if isinstance(text, bytes) else text
+        raise (PermanentError if code >= 500 else TransientError)(f"{code} {message}")
 
 
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:500]
+def _describe(error: BaseException | str) -> str:
+    # URLError.reason is an exception, or only a message for a URL urllib cannot use.
+    described = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return described[:500]

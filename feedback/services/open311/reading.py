@@ -143,10 +143,10 @@ def parse_query(values: Mapping[str, str], now: datetime | None = None) -> Reque
     if start and end and end - start > WINDOW:
         raise ApiError(400, _("start_date and end_date may be at most 90 days apart."))
     if not codes:
-        if start is None and end is None:
-            end = now
         if start is None:
-            start = end - WINDOW  # type: ignore[operator]
+            if end is None:
+                end = now
+            start = end - WINDOW
         elif end is None:
             end = start + WINDOW
     statuses = _listed(values.get("status"))

@@ -171,12 +171,12 @@ def _monthly(filters: StatFilters) -> dict[tuple[date, int, int], Totals]:
         )
     }
     flows: dict[tuple[date, int, int], dict[str, int]] = {}
-    for d, c, month, *counts in db.session.execute(
+    for d, c, month, *values in db.session.execute(
         select(*pair, StatRollup.period, *sums(COUNTERS))
         .where(*where, StatRollup.period >= filters.first, StatRollup.period <= filters.last)
         .group_by(*pair, StatRollup.period)
     ):
-        flows[(month, d, c)] = dict(zip(COUNTERS, counts, strict=True))
+        flows[(month, d, c)] = dict(zip(COUNTERS, values, strict=True))
     handling: defaultdict[tuple[date, int, int], Counter[int]] = defaultdict(Counter)
     in_period = [StatRollup.period >= filters.first, StatRollup.period <= filters.last]
     for (d, c, month), days, answers in handling_sums([*pair, StatRollup.period], [*where, *in_period]):

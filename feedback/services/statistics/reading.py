@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Integer, Text, case, cast, func, select, true
+from sqlalchemy import Integer, SQLColumnExpression, Text, case, cast, func, select, true
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
@@ -41,11 +41,14 @@ MAX_MONTHS = 36
 
 Dimension = Literal["department", "category", "area"]
 _COLUMN = {"department": "department_id", "category": "category_id", "area": "area_id"}
-_MODEL: dict[str, type[Department] | type[Category] | type[Area]] = {
+Member = Department | Category | Area
+_MODEL: dict[str, type[Member]] = {
     "department": Department,
     "category": Category,
     "area": Area,
 }
+# Rows keep their model's type through a type variable; over the union, select() gives the common base.
+_M = TypeVar("_M", bound=Member)
 
 
 def month_start(day: date) -> date:
@@ -127,7 +130,7 @@ def sums(names: Sequence[str], since: date | None = None) -> list[ColumnElement[
 
 
 def handling_sums(
-    group: Sequence[ColumnElement[Any]], where: Sequence[ColumnElement[bool]]
+    group: Sequence[SQLColumnExpression[Any]], where: Sequence[ColumnElement[bool]]
 ) -> Iterator[tuple[tuple[Any, ...], int, int]]:
     """Answers per handling time in working days, summed by the database over the rows (read
     and merged here, the histograms of a long period cost more than the rest of a page):
@@ -183,17 +186,24 @@ def breakdown(filters: StatFilters, by: Dimension) -> dict[int, Totals]:
     return {key: totals for key, totals in _grouped(filters, by).items() if key is not None}
 
 
-def members(by: Dimension, ids: Iterable[int]) -> dict[int, Department | Category | Area]:
+def members(by: Dimension, ids: Iterable[int]) -> dict[int, Member]:
     """The departments, categories or areas with these ids (the rows of a breakdown)."""
-    model = _MODEL[by]
-    return {member.id: member for member in db.session.scalars(select(model).where(model.id.in_(list(ids))))}
+    return {member.id: member for member in _rows_with_ids(_MODEL[by], list(ids))}
 
 
-def get_member(by: Dimension, member_id: int) -> Department | Category | Area:
-    member = db.session.get(_MODEL[by], member_id)
+def get_member(by: Dimension, member_id: int) -> Member:
+    member = _row_with_id(_MODEL[by], member_id)
     if member is None:
         raise NotFoundError(by)
     return member
+
+
+def _rows_with_ids(model: type[_M], ids: list[int]) -> Sequence[_M]:
+    return db.session.scalars(select(model).where(model.id.in_(ids))).all()
+
+
+def _row_with_id(model: type[_M], member_id: int) -> _M | None:
+    return db.session.get(model, member_id)
 
 
 @dataclass(frozen=True)
@@ -205,7 +215,8 @@ class Indicator:
     target: float | None = None
 
     def value(self, totals: Totals) -> int | float | None:
-        return getattr(totals, self.key)  # type: ignore[no-any-return]
+        value: int | float | None = getattr(totals, self.key)  # Totals' counts and rates are all of these types
+        return value
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -355,8 +366,8 @@ class ReceivedTickets:
             return "on_time" if on_time else "late"
         if ticket.status not in OPEN:
             return ""
-        waiting = ticket.status == Status.WAITING_FOR_SUBMITTER and ticket.paused_at is not None
-        if waiting and ticket.paused_at <= ticket.deadline:
+        waiting = ticket.status == Status.WAITING_FOR_SUBMITTER
+        if waiting and ticket.paused_at is not None and ticket.paused_at <= ticket.deadline:
             return "stopped"
         return "overdue" if ticket.deadline < self.now else "in_time"
 

@@ -96,6 +96,11 @@ def _record(state: str, done: int, total: int) -> None:
         )
 
 
+def _text(reply: bytes | str) -> str:
+    # redis-py types replies as bytes or str; without decode_responses, as here, they are bytes.
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
 def rebuild_progress() -> RebuildProgress | None:
     """The last rebuild's progress; None if none was recorded (or Redis is unreachable)."""
     try:
@@ -104,5 +109,5 @@ def rebuild_progress() -> RebuildProgress | None:
         return None
     if not values:
         return None
-    text = {key.decode(): value.decode() for key, value in values.items()}
+    text = {_text(key): _text(value) for key, value in values.items()}
     return RebuildProgress(text["state"], int(text["done"]), int(text["total"]), datetime.fromisoformat(text["at"]))

@@ -237,7 +237,8 @@ def _rebuild(horizon: datetime, progress: Progress | None) -> RebuildResult:
         for ticket_id, dims, cells in _computed(rows, horizon, workdays):
             cubes.add(dims, cells)
             stats.append((ticket_id, *dims, _json(_stored_cells(cells))))
-        bulk_insert(TicketStat.__table__, _STAT_COLUMNS, stats)
+        # The Table itself: declarative typing gives __table__ as any FromClause.
+        bulk_insert(db.metadata.tables[TicketStat.__tablename__], _STAT_COLUMNS, stats)
         done += len(rows)
         after = rows[-1].id
         if progress:
@@ -268,7 +269,7 @@ def _insert_rollups(rows: dict[RollupKey, Counter[str]]) -> int:
             values.append((cube, grain, period.isoformat(), *dims, *_counter_values(counts), _json(_histogram(counts))))
     names = (*_KEY_COLUMNS, *COUNTERS, "handling")
     for start in range(0, len(values), REBUILD_BATCH):
-        bulk_insert(StatRollup.__table__, names, values[start : start + REBUILD_BATCH])
+        bulk_insert(db.metadata.tables[StatRollup.__tablename__], names, values[start : start + REBUILD_BATCH])
     return len(values)
 
 
@@ -281,6 +282,8 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Sequence[Sequence[An
         return
     connection = db.session.connection()
     driver = connection.connection.driver_connection
+    # None only once the connection is invalidated or closed, which the session's own is not.
+    assert driver is not None
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
         with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
@@ -382,7 +385,7 @@ def _rollup_rows(keys: list[RollupKey]) -> dict[RollupKey, StatRollup]:
     columns = tuple_(*(getattr(StatRollup, name) for name in _KEY_COLUMNS))
     for start in range(0, len(keys), BATCH):
         for row in db.session.scalars(select(StatRollup).where(columns.in_(keys[start : start + BATCH]))):
-            found[tuple(getattr(row, name) for name in _KEY_COLUMNS)] = row  # type: ignore[assignment]
+            found[tuple(getattr(row, name) for name in _KEY_COLUMNS)] = row
     return found
 
 

@@ -95,7 +95,7 @@ def _filter_conditions(filters: BoardFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _area_subtree(area_id: int) -> Select[tuple[int]]:
+def _area_subtree(area_id: int) -> Select[int]:
     """The area and every area below it, at any depth."""
     tree = select(Area.id).where(Area.id == area_id).cte("area_subtree", recursive=True)
     tree = tree.union_all(select(Area.id).where(Area.parent_id == tree.c.id))
@@ -121,13 +121,14 @@ def get_published(code: str) -> Ticket:
 
 def similar_published(
     area_id: int,
-    category_id: int,
+    category_id: int | None,
     title: str,
     description: str,
     limit: int = 3,
     exclude_id: int | None = None,
 ) -> list[tuple[Ticket, float]]:
-    """Published tickets in the same area that look like this text, best first, with their score."""
+    """Published tickets in the same area that look like this text, best first, with their score;
+    those of the same category, when one is given, score higher."""
     query = (
         select(Ticket)
         .where(is_published(), Ticket.area_id == area_id)

@@ -25,7 +25,7 @@ def api_clients() -> Response | tuple[str, int] | str:
     form = ApiClientForm()
     if form.validate_on_submit():
         client, key = add_api_client(current_user, form.name.data, form.contact_email.data or "",
-                                     form.hourly_limit.data)
+                                     form.hourly_limit.required_data)
         # Only the key's hash is kept, so this response is the one place the key exists: no
         # redirect to lose it on, and no cache may keep a copy.
         response = current_app.make_response(render_template("admin/api_client_key.html", client=client, key=key))

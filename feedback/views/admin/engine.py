@@ -183,7 +183,7 @@ def calendar() -> Response | tuple[str, int] | str:
     form = ExceptionForm()
     if form.validate_on_submit():
         try:
-            added = add_calendar_exception(current_user, form.day.data, form.working, form.note.data.strip())
+            added = add_calendar_exception(current_user, form.day.required_data, form.working, form.note.data.strip())
         except DayAlreadyListed:
             form.day.errors.append(_("This date is already an exception. Remove it first to change it."))
         else:
@@ -233,7 +233,7 @@ def try_it() -> tuple[str, int] | str:
         category = next(c for c in categories if str(c.id) == form.category.data)
         area = next(a for a in areas if str(a.id) == form.area.data)
         # The typed time is Vietnam's, whatever the server's own zone.
-        submitted_at = form.submitted_at.data.replace(tzinfo=TIMEZONE)
+        submitted_at = form.submitted_at.required_data.replace(tzinfo=TIMEZONE)
         result = forecast(category, area, submitted_at, (form.text.data or "").strip())
     page = render_template(
         "admin/try.html", form=form, result=result, urgency=Urgency(result.clock.urgency) if result else None

@@ -105,7 +105,12 @@ def tickets() -> str:
         if "category" in slices:
             trail.append((member_name(named["category"]), query.link(
                 ".category", department_id=slices["department"], category_id=slices["category"])))
-    filters = replace(query.filters, **{f"{name}_id": value for name, value in slices.items()})
+    filters = replace(
+        query.filters,
+        department_id=slices.get("department", query.filters.department_id),
+        category_id=slices.get("category", query.filters.category_id),
+        area_id=slices.get("area", query.filters.area_id),
+    )
     result = received_tickets(current_user, filters, request.args.get("page", 1, type=int))
     names = ", ".join(member_name(member) for member in named.values())
     return render_template(

@@ -17,7 +17,6 @@ from xml.etree import ElementTree
 from flask import Blueprint, Response, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from feedback.extensions import csrf
@@ -167,11 +166,12 @@ def service_definition(service_code: str, fmt: str) -> Response:
 def file_request(fmt: str) -> Response:
     client = _client(required=True)
     assert client is not None
-    attributes: MultiDict[str, str] = MultiDict()
-    for name, value in request.values.items(multi=True):
-        if name.startswith("attribute[") and name.endswith("]"):
-            attributes.add(name[len("attribute["):-1], value)
-    filed = open311_filing.file_request(client, _values(), attributes.to_dict(flat=False), language=_language())
+    attributes = {
+        name[len("attribute["):-1]: values
+        for name, values in request.values.lists()
+        if name.startswith("attribute[") and name.endswith("]")
+    }
+    filed = open311_filing.file_request(client, _values(), attributes, language=_language())
     return _respond("service_requests", [{
         "service_request_id": filed.code,
         "token": filed.token,
@@ -188,7 +188,8 @@ def requests(fmt: str) -> Response:
     page = open311.find_requests(query, client)
     headers = {"X-Total-Count": str(page.total)}
     if page.more:
-        arguments = {**request.args.to_dict(), "page": query.page + 1}
+        # Any, as url_for types its values: mypy would match a typed ** against _external and _anchor too.
+        arguments: dict[str, Any] = {**request.args.to_dict(), "page": query.page + 1}
         following = url_for("open311.requests", fmt=fmt, _external=True, **arguments)
         headers["Link"] = f'<{following}>; rel="next"'
     return _respond("service_requests", page.records, headers=headers)

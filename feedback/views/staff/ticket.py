@@ -86,7 +86,7 @@ def extend(ticket_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return ticket_page(ticket, extend_form=form), 422
     return run_step(ticket, lambda: handling.extend_deadline(
-        current_user, ticket.id, form.days.data, form.reason.data.strip()),
+        current_user, ticket.id, form.days.required_data, form.reason.data.strip()),
         _("The deadline was extended; the submitter will see the reason."), ("extend_form", form))
 
 
@@ -118,7 +118,7 @@ def request_contribution(ticket_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return ticket_page(ticket, contribution_form=form), 422
     return run_step(ticket, lambda: cooperation.request_contribution(
-        current_user, ticket.id, int(form.department.data), form.request.data.strip(), form.days.data),
+        current_user, ticket.id, int(form.department.data), form.request.data.strip(), form.days.required_data),
         _("The department was asked for its contribution."), ("contribution_form", form))
 
 
