@@ -3,16 +3,22 @@ here, in the services, so no page can forget it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import Select, and_, false, or_, select
 
 from feedback.extensions import db
 from feedback.models import Contribution, Ticket, User
 from feedback.services.errors import AccessDenied, NotFoundError
+from feedback.services.notifications.mailbox import kept_channels
 from workflows import Role, Status
 
 SEES_EVERYTHING = frozenset({Role.LEADER, Role.ADMINISTRATOR})
 SCREENS_SUBMISSIONS = frozenset({Role.INTAKE_OFFICER})
 DASHBOARD_ROLES = frozenset({Role.LEADER, Role.ADMINISTRATOR})
+# Who may assign or transfer many tickets at once from the inbox.
+BULK_ROLES = frozenset({Role.DEPARTMENT_HEAD, Role.LEADER, Role.ADMINISTRATOR})
 
 
 def visible_tickets(user: User) -> Select[Ticket]:
@@ -79,3 +85,22 @@ def may_read_dashboard(user: User) -> bool:
 def require_dashboard(user: User) -> None:
     if not may_read_dashboard(user):
         raise AccessDenied("dashboard")
+
+
+def may_act_in_bulk(user: User) -> bool:
+    return user.workflow_role in BULK_ROLES
+
+
+def may_answer_contribution(user: User, contribution: Contribution) -> bool:
+    """The department asked answers its contribution (or a leader or administrator for it)."""
+    return user.workflow_role in SEES_EVERYTHING or user.department_id == contribution.department_id
+
+
+def may_read_mailbox(config: Mapping[str, Any], user: User | None) -> bool:
+    """The development mailbox: everyone's in development, where a demo citizen reads their own
+    messages there; otherwise administrators' only, for it holds addresses and private links."""
+    if not kept_channels(config):
+        return False
+    if config["APP_ENV"] == "development":
+        return True
+    return user is not None and user.workflow_role == Role.ADMINISTRATOR

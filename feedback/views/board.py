@@ -14,6 +14,7 @@ from feedback.i18n import current_language
 from feedback.models import Ticket
 from feedback.services.intake import catalog
 from feedback.services.submitters import board
+from feedback.services.ticket_filters import TicketFilters
 from feedback.views.paging import page_numbers
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -37,7 +38,7 @@ def index() -> str:
     )
 
 
-def _filters_from(form: BoardFilterForm) -> tuple[board.BoardFilters, dict[str, str]]:
+def _filters_from(form: BoardFilterForm) -> tuple[TicketFilters, dict[str, str]]:
     """The filters to apply, and the query arguments that keep them on the other pages."""
     kept = {
         field.name: field.data
@@ -47,7 +48,7 @@ def _filters_from(form: BoardFilterForm) -> tuple[board.BoardFilters, dict[str, 
     query = (form.q.data or "").strip()[:MAX_QUERY_LENGTH]
     if query:
         kept["q"] = query
-    filters = board.BoardFilters(
+    filters = TicketFilters(
         category_id=int(kept["category"]) if "category" in kept else None,
         area_id=int(kept["area"]) if "area" in kept else None,
         status=kept.get("status"),

@@ -16,13 +16,8 @@ from markupsafe import Markup, escape
 from wtforms import Form, StringField
 from wtforms.validators import Length
 
-from feedback.services.notifications.mailbox import (
-    is_open_to_everyone,
-    kept_channels,
-    kept_message,
-    kept_messages,
-    may_read_mailbox,
-)
+from feedback.services.access import may_read_mailbox
+from feedback.services.notifications.mailbox import is_open_to_everyone, kept_channels, kept_message, kept_messages
 
 bp = Blueprint("mailbox", __name__, url_prefix="/dev/mailbox")
 

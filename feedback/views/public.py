@@ -21,7 +21,7 @@ from feedback.forms import TrackForm
 from feedback.forms.submission import SubmissionForm, submission_form
 from feedback.i18n import current_language
 from feedback.models import Ticket, User
-from feedback.services.deadlines.calendar import policy_for
+from feedback.services.deadlines.policies import policy_for
 from feedback.services.intake import catalog
 from feedback.services.intake.attachments import CleanFile
 from feedback.services.intake.rules import normalize_phone

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Notification, Ticket, User, utcnow
-from feedback.services.deadlines.calendar import category_policy_records, working_calendar
+from feedback.services.deadlines.calendar import working_calendar
 from feedback.services.deadlines.escalation import open_unpaused, ticket_batches
+from feedback.services.deadlines.policies import category_policy_records
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.notifications.messages import (
     create,

@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Notification, Ticket, utcnow
-from feedback.services.deadlines.calendar import as_policy, category_policy_records, working_calendar
+from feedback.services.deadlines.calendar import working_calendar
+from feedback.services.deadlines.policies import as_policy, category_policy_records
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.notifications.messages import create, enqueue_delivery, officers_or_heads, staff_language
 from workflows import OPEN, Action, Clock, Escalation, Role, Rung, Urgency, case, escalation_due, ladder

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feedback.models import Area, Category
-from feedback.services.deadlines.calendar import clock_for
+from feedback.services.deadlines.policies import clock_for
 from feedback.services.intake.routing import Routed, route_submission
 from workflows import Clock, Role, Step, case, ladder, next_progress_update
 

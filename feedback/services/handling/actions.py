@@ -10,7 +10,7 @@ from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Department, Ticket, User, utcnow
 from feedback.services.access import get_ticket_to_handle
-from feedback.services.deadlines.calendar import clock_for
+from feedback.services.deadlines.policies import clock_for
 from feedback.services.errors import NotFoundError
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.intake.submissions import searchable_text

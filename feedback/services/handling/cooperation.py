@@ -10,11 +10,11 @@ from sqlalchemy import select
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Contribution, Department, Ticket, User, utcnow
-from feedback.services.access import get_ticket_for, get_ticket_to_handle
+from feedback.services.access import get_ticket_for, get_ticket_to_handle, may_answer_contribution
 from feedback.services.deadlines.calendar import working_calendar
 from feedback.services.errors import AccessDenied, NotFoundError
 from feedback.services.handling.events import apply_step, case_of
-from workflows import TRANSITIONS, Action, Escalation, Refusal, Role, case
+from workflows import TRANSITIONS, Action, Escalation, Refusal, case
 
 # How long a cooperating department has to contribute, unless the lead department says.
 DEFAULT_CONTRIBUTION_DAYS = 5
@@ -100,10 +100,7 @@ def answer_contribution(
     contribution = db.session.get(Contribution, contribution_id)
     if contribution is None or contribution.ticket_id != ticket.id or contribution.answered_at is not None:
         raise NotFoundError("contribution")
-    if (
-        actor.workflow_role not in (Role.LEADER, Role.ADMINISTRATOR)
-        and actor.department_id != contribution.department_id
-    ):
+    if not may_answer_contribution(actor, contribution):
         raise AccessDenied("another department's contribution")
     after = case.record(case_of(ticket), Action.CONTRIBUTE, actor.workflow_role, answer)
     contribution.answer = answer

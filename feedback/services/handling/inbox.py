@@ -13,13 +13,13 @@ from sqlalchemy.orm import selectinload
 from feedback.codes import normalize_code
 from feedback.extensions import db
 from feedback.models import Ticket, User, utcnow
-from feedback.services.access import SEES_EVERYTHING, visible_tickets
+from feedback.services.access import SEES_EVERYTHING, may_act_in_bulk, visible_tickets
 from feedback.services.deadlines.calendar import working_calendar
 from feedback.services.errors import AccessDenied, NotFoundError
 from feedback.services.handling.actions import assign_ticket
 from feedback.services.handling.cooperation import transfer_ticket
 from feedback.services.intake.rules import normalize_phone
-from feedback.services.submitters.board import BoardFilters, _filter_conditions
+from feedback.services.ticket_filters import TicketFilters, filter_conditions
 from workflows import IllegalTransition, Role, Status, StepRefused
 
 PER_PAGE = 50
@@ -33,7 +33,6 @@ ESCALATED = "escalated"
 DECISION_REQUESTED = "decision"
 # Heads and above give tickets to others and move them between departments; officers only take
 # tickets themselves, one by one, on the ticket page.
-BULK_ROLES = frozenset({Role.DEPARTMENT_HEAD, Role.LEADER, Role.ADMINISTRATOR})
 
 
 @dataclass(frozen=True)
@@ -127,8 +126,8 @@ def _conditions(user: User, query: InboxQuery, overdue: ColumnElement[bool]) -> 
     conditions = [_is_open(), *_search_conditions(query.search.strip())]
     if query.status in OPEN_STATUSES:
         conditions.append(Ticket.status == query.status)
-    conditions += _filter_conditions(
-        BoardFilters(category_id=query.category_id, area_id=query.area_id, kind=query.kind or None)
+    conditions += filter_conditions(
+        TicketFilters(category_id=query.category_id, area_id=query.area_id, kind=query.kind or None)
     )
     if query.assignee == ASSIGNED_TO_ME:
         conditions.append(Ticket.assignee_id == user.id)
@@ -167,7 +166,7 @@ def _search_conditions(search: str) -> list[ColumnElement[bool]]:
     phone = normalize_phone(search)
     if phone:
         return [Ticket.submitter_phone == phone]
-    return _filter_conditions(BoardFilters(query=search))
+    return filter_conditions(TicketFilters(query=search))
 
 
 def assignable_officers(user: User) -> list[User]:
@@ -187,10 +186,6 @@ def assignable_officers(user: User) -> list[User]:
             return []
         query = query.where(User.department_id == user.department_id)
     return list(db.session.scalars(query))
-
-
-def may_act_in_bulk(user: User) -> bool:
-    return user.workflow_role in BULK_ROLES
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from feedback import codes
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import ApiSubmission, Area, Category, Ticket, User, utcnow
-from feedback.services.deadlines.calendar import clock_for
+from feedback.services.deadlines.policies import clock_for
 from feedback.services.errors import NotFoundError
 from feedback.services.handling.events import apply_step
 from feedback.services.intake.attachments import CleanFile, store_files

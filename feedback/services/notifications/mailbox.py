@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from feedback.extensions import db
-from feedback.models import MailboxMessage, User
+from feedback.models import MailboxMessage
 from feedback.services.errors import NotFoundError
-from workflows import Role
 
 PER_PAGE = 50
 
@@ -37,14 +36,6 @@ def kept_channels(config: Mapping[str, Any]) -> tuple[str, ...]:
 
 def is_open_to_everyone(config: Mapping[str, Any]) -> bool:
     return bool(kept_channels(config)) and config["APP_ENV"] == "development"
-
-
-def may_read_mailbox(config: Mapping[str, Any], user: User | None) -> bool:
-    if not kept_channels(config):
-        return False
-    if config["APP_ENV"] == "development":
-        return True
-    return user is not None and user.workflow_role == Role.ADMINISTRATOR
 
 
 def kept_messages(recipient: str = "", page: int = 1, per_page: int = PER_PAGE) -> MailboxPage:

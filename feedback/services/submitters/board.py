@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -16,7 +16,8 @@ from feedback.codes import normalize_code
 from feedback.extensions import db
 from feedback.models import Area, Ticket, TicketFollower, User
 from feedback.services.errors import NotFoundError
-from feedback.text import search_terms, shingles, similarity
+from feedback.services.ticket_filters import TicketFilters, filter_conditions
+from feedback.text import shingles, similarity
 from workflows import Status
 
 PUBLISHED_STATUSES = (
@@ -27,26 +28,10 @@ PUBLISHED_STATUSES = (
     Status.REOPENED,
     Status.CLOSED,
 )
-STATUS_GROUPS = {
-    "open": (Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_FOR_SUBMITTER, Status.REOPENED),
-    "answered": (Status.RESOLVED, Status.CLOSED),
-}
-# A query longer than this many words is refining nothing and only costs LIKE scans.
-MAX_QUERY_TERMS = 10
 
 SIMILAR_SCAN = 300
 SIMILAR_MIN_SCORE = 0.10
 SAME_CATEGORY_BONUS = 0.05
-
-
-@dataclass(frozen=True)
-class BoardFilters:
-    category_id: int | None = None
-    area_id: int | None = None
-    # A status code, or a key of STATUS_GROUPS.
-    status: str | None = None
-    kind: str | None = None
-    query: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,9 +46,9 @@ def is_published() -> ColumnElement[bool]:
     return and_(Ticket.is_public.is_(True), Ticket.status.in_([status.value for status in PUBLISHED_STATUSES]))
 
 
-def published_tickets(filters: BoardFilters, page: int = 1, per_page: int = 20) -> BoardPage:
+def published_tickets(filters: TicketFilters, page: int = 1, per_page: int = 20) -> BoardPage:
     """One page of the published tickets that match, newest first; the page is clamped to exist."""
-    conditions = [is_published(), *_filter_conditions(filters)]
+    conditions = [is_published(), *filter_conditions(filters)]
     total = db.session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
@@ -76,34 +61,6 @@ def published_tickets(filters: BoardFilters, page: int = 1, per_page: int = 20) 
         .offset((page - 1) * per_page)
     )
     return BoardPage(items=list(db.session.scalars(query)), total=total, page=page, pages=pages)
-
-
-def _filter_conditions(filters: BoardFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.category_id is not None:
-        conditions.append(Ticket.category_id == filters.category_id)
-    if filters.area_id is not None:
-        conditions.append(Ticket.area_id.in_(_area_subtree(filters.area_id)))
-    if filters.status in STATUS_GROUPS:
-        conditions.append(Ticket.status.in_([status.value for status in STATUS_GROUPS[filters.status]]))
-    elif filters.status:
-        conditions.append(Ticket.status == filters.status)
-    if filters.kind:
-        conditions.append(Ticket.kind == filters.kind)
-    for term in search_terms(filters.query)[:MAX_QUERY_TERMS]:
-        conditions.append(Ticket.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
-    return conditions
-
-
-def _area_subtree(area_id: int) -> Select[int]:
-    """The area and every area below it, at any depth."""
-    tree = select(Area.id).where(Area.id == area_id).cte("area_subtree", recursive=True)
-    tree = tree.union_all(select(Area.id).where(Area.parent_id == tree.c.id))
-    return select(tree.c.id)
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get_published(code: str) -> Ticket:

@@ -8,7 +8,7 @@ from datetime import datetime
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Attachment, Rating, Ticket, utcnow
-from feedback.services.deadlines.calendar import clock_for
+from feedback.services.deadlines.policies import clock_for
 from feedback.services.errors import NotFoundError
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.intake.attachments import CleanFile, store_files

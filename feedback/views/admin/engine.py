@@ -25,20 +25,22 @@ from feedback.forms.admin import (
 )
 from feedback.i18n import current_language, localized
 from feedback.services.deadlines.calendar import (
-    POLICY_FIELDS,
-    CategoryPolicy,
     DayAlreadyListed,
     add_calendar_exception,
-    as_policy,
     calendar_exceptions,
-    category_policies,
-    default_policy_record,
     package_days,
     remove_calendar_exception,
+)
+from feedback.services.deadlines.forecast import forecast
+from feedback.services.deadlines.policies import (
+    POLICY_FIELDS,
+    CategoryPolicy,
+    as_policy,
+    category_policies,
+    default_policy_record,
     save_policy,
     use_default_policy,
 )
-from feedback.services.deadlines.forecast import forecast
 from feedback.services.intake import catalog
 from feedback.services.intake.routing import RuleInUse, RuleRecord, routing_rules, save_rule
 from feedback.services.submitters import board

@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 from feedback.forms import choices_from
 from feedback.forms.inbox import ASSIGN, BulkForm, InboxFilterForm, assignee_choices
 from feedback.i18n import STATUS_LABELS, localized
+from feedback.services.access import may_act_in_bulk
 from feedback.services.errors import NotFoundError
 from feedback.services.handling import cooperation
 from feedback.services.handling import inbox as inbox_service
@@ -39,7 +40,7 @@ def inbox() -> str:
 
 @routes.post("/bulk")
 def bulk() -> Response | tuple[str, int]:
-    if not inbox_service.may_act_in_bulk(current_user):
+    if not may_act_in_bulk(current_user):
         abort(403)
     form = _bulk_form()
     if not form.validate_on_submit():
@@ -92,7 +93,7 @@ def _inbox_page(bulk_form: BulkForm) -> str:
         "staff/inbox.html",
         form=form,
         bulk_form=bulk_form,
-        may_bulk=inbox_service.may_act_in_bulk(current_user),
+        may_bulk=may_act_in_bulk(current_user),
         result=result,
         kept=kept,
         numbers=page_numbers(result.page, result.pages),

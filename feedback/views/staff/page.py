@@ -30,7 +30,7 @@ from feedback.forms.handling import (
 )
 from feedback.i18n import STATUS_LABELS, localized
 from feedback.models import Ticket, utcnow
-from feedback.services.deadlines.calendar import clock_for, policy_for
+from feedback.services.deadlines.policies import clock_for, policy_for
 from feedback.services.handling import workspace
 from feedback.services.handling.answer_templates import answer_templates_for
 from feedback.services.handling.events import case_of
