@@ -31,7 +31,8 @@ from feedback.codes import _check_symbol as check_symbol
 from feedback.demo import DEMO_ACCOUNTS
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, Ticket, User
-from feedback.services.deadlines.calendar import clock_for, working_calendar
+from feedback.services.deadlines.calendar import working_calendar
+from feedback.services.deadlines.policies import clock_for
 from feedback.services.intake.routing import route_submission
 from feedback.services.intake.rules import STAFF_CHANNELS
 from feedback.services.statistics import rollups

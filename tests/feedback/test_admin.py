@@ -28,7 +28,7 @@ from feedback.models import (
     User,
 )
 from feedback.services.accounts.citizens import register_citizen
-from feedback.services.deadlines.calendar import policy_for
+from feedback.services.deadlines.policies import policy_for
 from feedback.services.handling.actions import accept_ticket, resolve_ticket
 from feedback.services.statistics.reading import StatFilters, overall
 from tests.conftest import id_of
