@@ -242,7 +242,7 @@ def test_days_are_local_days_in_vietnam() -> None:
     assert got[(day(3, 6), "h0")] == 1
 
 
-# The September 2026 figures of tests/feedback/test_rollups.py: 4 answers (3 on time), 1 still
+# The September 2026 figures of tests/feedback/rollup_history.py: 4 answers (3 on time), 1 still
 # overdue at the month's end, 5 answered once, 1 reopened; 3 ratings, 1 not satisfied.
 SEPTEMBER = Totals.of(
     {"received": 7, "resolved": 4, "on_time": 3, "overdue": 1, "answered": 5, "reopened": 1, "transfers": 1,
