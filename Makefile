@@ -25,8 +25,11 @@ run: install
 	$(FLASK) seed-demo
 	$(FLASK) serve
 
+# One pytest-xdist worker per core, each with its own database, Redis database and ports
+# (tests/support/isolation.py); at most 8, so that a run flushes TEST_REDIS_URL's Redis database
+# and at most the 7 below it. Each test file runs on one worker, with its module's live server.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 8 --dist loadfile
 
 # Lint and import order (ruff), then types (mypy); settings in pyproject.toml. CI runs both.
 lint: install

@@ -5,7 +5,9 @@ worker), for the browser tests and the API's client: module scope, each test mod
 server and data.
 
 TEST_DATABASE_URL and TEST_REDIS_URL point the suite at real servers (see .ci/run). The
-database named there is wiped at the start of the run.
+database named there is wiped at the start of the run. Split across pytest-xdist workers, each
+worker has a database of its own made next to it (test_gw0, test_gw1…) and a Redis database of
+its own, counting down from the given one (15, 14…): see tests/support/isolation.py.
 """
 
 from __future__ import annotations
@@ -37,9 +39,22 @@ from feedback.extensions import db
 from feedback.models import Area, Category, Ticket
 from feedback.services.handling.events import case_of, recorded_events
 from feedback.services.intake.submissions import Submission, submit_ticket
+from tests.support.isolation import create_worker_database, worker_number, worker_redis_url
 from workflows import replay_case
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On an xdist worker, point TEST_DATABASE_URL and TEST_REDIS_URL at the worker's own
+    database and Redis database, for every fixture and test module that reads them."""
+    number = worker_number()
+    if number is None:
+        return
+    if database_url := os.environ.get("TEST_DATABASE_URL"):
+        os.environ["TEST_DATABASE_URL"] = create_worker_database(database_url, number)
+    if redis_url := os.environ.get("TEST_REDIS_URL"):
+        os.environ["TEST_REDIS_URL"] = worker_redis_url(redis_url, number)
 
 
 def migrate_and_seed() -> None:
@@ -253,6 +268,10 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def live_server(live_app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     worker = EmbeddedWorker(live_app)
+    # Its first pass, where every periodic job fires, is over before a test or fixture uses the
+    # server: what they write is not swept by it (a reminder, a digest) at a moment that depends
+    # on how busy the machine is.
+    worker.run_once()
     worker.start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

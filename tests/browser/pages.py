@@ -1,5 +1,12 @@
 """What the browser tests share besides their fixtures (conftest.py): where Chromium is, the
-skip without it, the screen sizes, an axe-core audit, signing in and out."""
+skip without it, the screen sizes, an axe-core audit, following a link or a form, signing in
+and out.
+
+Each test walks its pages at both screen sizes, with every click, assertion and screenshot;
+axe-core audits each page at one of them, the phone's (AUDITED), once per language. A page
+shows everything it has at that size (the scroll hints, the tables scrolling in regions of
+their own, the sticky first columns), and the desktop layout hides some of it, never adds.
+"""
 
 from __future__ import annotations
 
@@ -26,17 +33,29 @@ SCREENSHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+AUDITED = PHONE
 
 
 def audit(page: Any, name: str) -> None:
-    """Fail on any WCAG 2.2 AA violation axe-core finds; keep a screenshot to look at."""
+    """Keep a screenshot to look at, at every size; at the AUDITED size, fail on any WCAG 2.2
+    AA violation axe-core finds."""
     from axe_playwright_python.sync_playwright import Axe
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+    if page.viewport_size != AUDITED:
+        return
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     assert results.violations_count == 0, results.generate_report()
+
+
+def follow(page: Any, target: Any) -> None:
+    """Click a link or a form's button and wait until the page it leads to has loaded. A click
+    returns once that page has started to arrive: a check or an audit made then could see the
+    half of it parsed so far, which happens when the machine is busy."""
+    with page.expect_navigation():
+        target.click()
 
 
 def sign_in(page: Any, base: str, email: str) -> None:
@@ -48,15 +67,13 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label(re.compile("Mật khẩu|Password")).fill(DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name=re.compile("^(Đăng nhập|Sign in)$")).click()
+    follow(page, page.get_by_role("button", name=re.compile("^(Đăng nhập|Sign in)$")))
     if page.url.endswith("/login/code"):
         page.get_by_label(re.compile("6")).fill(pyotp.TOTP(DEMO_TOTP_SECRET).now())
-        with page.expect_navigation():
-            page.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
+        follow(page, page.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")))
 
 
 def sign_out(page: Any) -> None:
-    page.get_by_role("button", name=re.compile("Đăng xuất|Sign out")).click()
+    follow(page, page.get_by_role("button", name=re.compile("Đăng xuất|Sign out")))
 
 

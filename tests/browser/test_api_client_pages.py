@@ -1,6 +1,6 @@
 """The administrators' page of the Open311 API clients in headless Chromium, at phone and desktop
-widths and in both languages, with an axe-core audit of each step: the form's errors, a client
-added and its key shown once, and the key revoked.
+widths and in both languages, with an axe-core audit of each step at phone width (pages.py): the
+form's errors, a client added and its key shown once, and the key revoked.
 
 Runs against a live server with its own migrated SQLite database, as test_browser_loop.py does.
 Skipped, with the reason, where no Chromium is installed.
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, sign_in, sign_out
+from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, follow, sign_in, sign_out
 
 pytestmark = BROWSER_ONLY
 
@@ -31,12 +31,12 @@ def test_api_clients_in_a_browser(live_server: str, browser: Any, viewport: dict
     page.goto(f"{base}/language/{language}?next=/")
     sign_in(page, base, "admin@example.org")
     page.goto(f"{base}/admin/")
-    page.locator("a[href='/admin/api-clients']").click()
+    follow(page, page.locator("a[href='/admin/api-clients']"))
     assert page.locator("#name").is_visible()
     audit(page, f"api-clients-{language}")
 
     page.locator("#hourly_limit").fill("0")
-    page.locator(".admin-form button[type=submit]").click()
+    follow(page, page.locator(".admin-form button[type=submit]"))
     assert page.locator(".error-summary").is_visible()
     assert page.locator("#name-error").is_visible() and page.locator("#hourly_limit-error").is_visible()
     audit(page, f"api-clients-errors-{language}")
@@ -46,13 +46,13 @@ def test_api_clients_in_a_browser(live_server: str, browser: Any, viewport: dict
     page.locator("#name").fill(name)
     page.locator("#contact_email").fill("to.cong.nghe.thong.tin.tong.dai.1022@khanhhoa.example.org")
     page.locator("#hourly_limit").fill("120")
-    page.locator(".admin-form button[type=submit]").click()
+    follow(page, page.locator(".admin-form button[type=submit]"))
     key = page.get_by_test_id("api-key").inner_text()
     assert key.startswith("pakn_") and len(key) == 37
     assert fits_the_screen(page), "the key wraps rather than pushing the page sideways"
     audit(page, f"api-client-key-{language}")
 
-    page.locator("main a.button[href^='/admin/api-clients']").click()
+    follow(page, page.locator("main a.button[href^='/admin/api-clients']"))
     row = page.locator("tr", has_text=name)
     assert key[:12] in row.inner_text()
     assert key not in page.content(), "the key is shown once only"
@@ -61,7 +61,7 @@ def test_api_clients_in_a_browser(live_server: str, browser: Any, viewport: dict
     assert row.locator("details.api-revoke button").is_visible()
     audit(page, f"api-clients-revoke-{language}")
 
-    row.locator("details.api-revoke button").click()
+    follow(page, row.locator("details.api-revoke button"))
     assert page.locator(".notice-success").is_visible()
     row = page.locator("tr", has_text=name)
     assert row.locator(".tag").is_visible() and row.locator("details.api-revoke").count() == 0

@@ -1,5 +1,6 @@
 """The administrators' pages in headless Chromium, at phone and desktop widths, with an axe-core
-audit of each: a day off added to the calendar, a subject's policy edited, a "try it" result.
+audit of each at phone width (pages.py): a day off added to the calendar, a subject's policy
+edited, a "try it" result.
 
 Runs against a live server with its own migrated SQLite database, as test_browser_loop.py does.
 Skipped, with the reason, where no Chromium is installed.
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, sign_in
+from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, follow, sign_in
 
 pytestmark = BROWSER_ONLY
 # Each screen size adds its own day, away from the week tried below: the server's database
@@ -29,41 +30,41 @@ def test_administration_in_a_browser(live_server: str, browser: Any, viewport: d
     page.goto(f"{base}/language/en?next=/admin/")
     audit(page, "admin-index")
 
-    page.get_by_role("link", name="Working calendar").click()
+    follow(page, page.get_by_role("link", name="Working calendar"))
     audit(page, "calendar")
-    page.get_by_role("button", name="Add the exception").click()
+    follow(page, page.get_by_role("button", name="Add the exception"))
     assert page.locator(".error-summary").is_visible()
     audit(page, "calendar-errors")
     day, shown = DAY_OFF[viewport["width"]]
     page.locator("#day").fill(day)
     page.get_by_label("Extra day off").check()
     page.get_by_label("Note").fill("Nghỉ bù theo quyết định của UBND tỉnh")
-    page.get_by_role("button", name="Add the exception").click()
+    follow(page, page.get_by_role("button", name="Add the exception"))
     row = page.locator(f'tr[data-day="{day}"]')
     assert shown in row.inner_text() and "Extra day off" in row.inner_text()
     assert page.locator(".notice-success").is_visible()
     audit(page, "calendar-added")
 
-    page.get_by_role("link", name="Administration").first.click()
-    page.get_by_role("link", name="Deadline policies").click()
+    follow(page, page.get_by_role("link", name="Administration").first)
+    follow(page, page.get_by_role("link", name="Deadline policies"))
     audit(page, "policies")
-    page.get_by_role("link", name="Traffic, roads and bridges").click()
+    follow(page, page.get_by_role("link", name="Traffic, roads and bridges"))
     page.locator("#classify_days").fill("0")
-    page.get_by_role("button", name="Save the policy").click()
+    follow(page, page.get_by_role("button", name="Save the policy"))
     assert page.locator("#classify_days-error").is_visible()
     audit(page, "policy-errors")
     page.locator("#classify_days").fill("5")
-    page.get_by_role("button", name="Save the policy").click()
+    follow(page, page.get_by_role("button", name="Save the policy"))
     row = page.locator('tr[data-category="GTDB"]')
     assert "Own policy" in row.inner_text()
     audit(page, "policies-saved")
-    row.get_by_role("link").click()
+    follow(page, row.get_by_role("link"))
     assert page.get_by_role("button", name="Use the default policy").is_visible()
     audit(page, "policy-own")
 
     page.goto(f"{base}/admin/rules")
     audit(page, "rules")
-    page.get_by_role("link", name="Add a rule").click()
+    follow(page, page.get_by_role("link", name="Add a rule"))
     audit(page, "rule-new")
 
     page.goto(f"{base}/admin/try")
@@ -72,7 +73,7 @@ def test_administration_in_a_browser(live_server: str, browser: Any, viewport: d
     page.locator("#area").select_option(label="Phường Nha Trang")
     page.locator("#text").fill("Ngập nước sau mưa lớn ở đường Trần Phú")
     page.locator("#submitted_at").fill("2026-03-09T10:00")
-    page.get_by_role("button", name="Show the result").click()
+    follow(page, page.get_by_role("button", name="Show the result"))
     assert page.get_by_test_id("classify-due").inner_text().startswith("11/03/2026 23:59")
     assert "Rule" in page.get_by_test_id("routing-reason").inner_text()
     assert page.get_by_test_id("ladder").locator("tbody tr").count() == 4

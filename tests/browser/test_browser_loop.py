@@ -1,4 +1,5 @@
-"""The loop in headless Chromium, as a person walks it, with an axe-core audit of every page.
+"""The loop in headless Chromium, as a person walks it, at phone and desktop widths, with an
+axe-core audit of every page at phone width (pages.py).
 
 Runs against a live server with its own migrated SQLite database and the embedded worker, as
 `make run` serves it. Skipped, with the reason, where no Chromium is installed.
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, sign_in, sign_out
+from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, follow, sign_in, sign_out
 
 pytestmark = BROWSER_ONLY
 
@@ -24,9 +25,9 @@ def test_the_loop_in_a_browser(live_server: str, browser: Any, viewport: dict[st
 
     page.goto(base)
     audit(page, "home")
-    page.get_by_role("link", name=re.compile("Gửi phản ánh")).first.click()
+    follow(page, page.get_by_role("link", name=re.compile("Gửi phản ánh")).first)
     # Sending the empty form shows the error summary, in Vietnamese.
-    page.get_by_role("button", name="Gửi", exact=True).click()
+    follow(page, page.get_by_role("button", name="Gửi", exact=True))
     assert page.locator(".error-summary").is_visible()
     audit(page, "submit-errors")
     page.get_by_label("Phản ánh", exact=True).check()
@@ -42,22 +43,22 @@ def test_the_loop_in_a_browser(live_server: str, browser: Any, viewport: dict[st
     page.locator("#description").fill(f"Mặt đường có ổ gà sâu, xe máy đi ban đêm rất dễ ngã ({viewport['width']}).")
     page.locator("#email").fill("an@example.org")
     page.locator("#consent").check()
-    page.get_by_role("button", name="Gửi", exact=True).click()
+    follow(page, page.get_by_role("button", name="Gửi", exact=True))
     code = page.get_by_test_id("tracking-code").inner_text()
     link = page.get_by_test_id("tracking-link").inner_text()
     audit(page, "submitted")
 
     sign_in(page, base, "intake@example.org")
     audit(page, "inbox-intake")
-    page.get_by_role("link", name=code).click()
+    follow(page, page.get_by_role("link", name=code))
     audit(page, "ticket-intake")
-    page.get_by_role("button", name=re.compile("^Tiếp nhận")).click()
+    follow(page, page.get_by_role("button", name=re.compile("^Tiếp nhận")))
     sign_out(page)
 
     sign_in(page, base, "officer.sxd@example.org")
-    page.get_by_role("link", name=code).click()
+    follow(page, page.get_by_role("link", name=code))
     page.locator("#answer").fill("Sở Xây dựng đã vá ổ gà trên đường Trần Phú. Cảm ơn ông/bà đã phản ánh.")
-    page.locator("form[action$='/resolve'] button").click()
+    follow(page, page.locator("form[action$='/resolve'] button"))
     audit(page, "ticket-resolved")
     sign_out(page)
 
@@ -65,7 +66,7 @@ def test_the_loop_in_a_browser(live_server: str, browser: Any, viewport: dict[st
     assert "Sở Xây dựng đã vá ổ gà" in page.get_by_test_id("answer").inner_text()
     audit(page, "track-resolved")
     page.get_by_label("Hài lòng", exact=True).check()
-    page.locator("form button[type=submit]").last.click()
+    follow(page, page.locator("form button[type=submit]").last)
     assert page.get_by_test_id("rating").is_visible()
 
     # The embedded worker compiles the statistics in the background; reload until it has.
@@ -79,7 +80,7 @@ def test_the_loop_in_a_browser(live_server: str, browser: Any, viewport: dict[st
     assert construction.locator('[data-indicator="satisfaction_rate"]').inner_text().startswith("100")
     audit(page, "dashboard")
 
-    page.get_by_role("link", name="English").click()
+    follow(page, page.get_by_role("link", name="English"))
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name="Leaders' dashboard").is_visible()
     context.close()

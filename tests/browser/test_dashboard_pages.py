@@ -1,6 +1,7 @@
 """The leaders' dashboard in headless Chromium, at phone and desktop widths and in both
-languages, with an axe-core audit of each page: the overview with its charts and their
-tables open, each level of the drill-down, the ticket list and the printable report.
+languages, with an axe-core audit of each page at phone width (pages.py): the overview with its
+charts and their tables open, each level of the drill-down, the ticket list and the printable
+report.
 
 Runs against a live server with its own migrated SQLite database and the embedded worker,
 with the demo's sample tickets and their statistics. Skipped, with the reason, where
@@ -20,7 +21,7 @@ from feedback.demo import seed_sample_tickets
 from feedback.extensions import db
 from feedback.models import utcnow
 from feedback.services.statistics import rollups
-from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, sign_in
+from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, follow, sign_in
 
 pytestmark = BROWSER_ONLY
 
@@ -44,11 +45,6 @@ def base(live_app: Flask, seeded: None, live_server: str) -> str:
         assert time.monotonic() < deadline, "the worker did not finish the queued jobs"
         time.sleep(0.2)
     return live_server
-
-
-def _follow(page: Any, link: Any) -> None:
-    with page.expect_navigation():
-        link.click()
 
 
 def _received(page: Any) -> list[int]:
@@ -76,27 +72,27 @@ def test_dashboard_pages_in_a_browser(base: str, browser: Any, viewport: dict[st
 
     # Sorted by received, largest first; its heading reverses the order.
     assert _received(page) == sorted(_received(page), reverse=True)
-    _follow(page, page.locator('[data-testid="league"] thead a[href*="sort=received"]'))
+    follow(page, page.locator('[data-testid="league"] thead a[href*="sort=received"]'))
     assert _received(page) == sorted(_received(page))
     assert page.locator('[data-testid="league"] th[aria-sort=ascending]').count() == 1
     page.goto(f"{base}/dashboard/")
 
-    _follow(page, page.locator('[data-testid="league"] tbody tr th a').first)
+    follow(page, page.locator('[data-testid="league"] tbody tr th a').first)
     assert page.locator("nav.breadcrumbs [aria-current=page]").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     audit(page, f"dashboard-department-{language}")
 
-    _follow(page, page.locator('[data-testid="league"] tbody tr th a').first)
+    follow(page, page.locator('[data-testid="league"] tbody tr th a').first)
     assert page.locator("nav.breadcrumbs li").count() == 3
     audit(page, f"dashboard-subject-{language}")
 
-    _follow(page, page.locator('[data-testid="league"] tbody tr th a').first)
+    follow(page, page.locator('[data-testid="league"] tbody tr th a').first)
     assert page.get_by_test_id("tickets").locator("tbody tr").count() >= 1
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     audit(page, f"dashboard-tickets-{language}")
 
     page.goto(f"{base}/dashboard/")
-    _follow(page, page.locator("a[href^='/dashboard/report']"))
+    follow(page, page.locator("a[href^='/dashboard/report']"))
     # The Print button shows only where a script can make it work.
     page.locator("[data-print]").wait_for(state="visible", timeout=5000)
     assert page.locator("svg[role=img]").count() == 4

@@ -1,6 +1,7 @@
 """The public statistics page and the open data page in headless Chromium, at phone and desktop
-widths and in both languages, with an axe-core audit of each; the filters are used as a person
-uses them, without signing in, and a file is downloaded from the page's link.
+widths and in both languages, with an axe-core audit of each at phone width (pages.py); the
+filters are used as a person uses them, without signing in, and a file is downloaded from the
+page's link.
 
 Runs against a live server with its own migrated SQLite database and the embedded worker, as
 test_browser_loop.py does. Skipped, with the reason, where no Chromium is installed.
@@ -20,10 +21,10 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Area, Category, StatChange, StatState, User, utcnow
-from feedback.services.submitters.responses import rate_ticket
 from feedback.services.handling.actions import accept_ticket, resolve_ticket
 from feedback.services.intake.submissions import Submission, submit_ticket
-from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit
+from feedback.services.submitters.responses import rate_ticket
+from tests.browser.pages import BROWSER_ONLY, DESKTOP, PHONE, audit, follow
 
 pytestmark = BROWSER_ONLY
 
@@ -97,7 +98,7 @@ def test_public_statistics_in_a_browser(
     context = browser.new_context(viewport=viewport, locale="vi-VN", accept_downloads=True)
     page = context.new_page()
     page.goto(f"{base}/language/{language}?next=/")
-    page.locator(".main-nav a[href='/statistics']").click()
+    follow(page, page.locator(".main-nav a[href='/statistics']"))
     assert page.locator('tr[data-key="SXD"] td[data-indicator="received"]').first.inner_text() == "2"
     # Nothing here needs JavaScript: the filters are a GET form, the charts are drawn on the server.
     assert page.locator("script").count() == 0
@@ -106,7 +107,7 @@ def test_public_statistics_in_a_browser(
 
     # A wrong month is explained beside its field and in the summary, which links to it.
     page.locator("#first").fill("2026-13")
-    page.locator(".stats-filters button[type=submit]").click()
+    follow(page, page.locator(".stats-filters button[type=submit]"))
     assert page.locator(".error-summary").is_visible()
     page.locator(".error-summary a").first.click()
     assert page.evaluate("document.activeElement.id") == "first"
@@ -116,7 +117,7 @@ def test_public_statistics_in_a_browser(
     # Narrowed to one type with no such submission: the tables say so.
     page.locator("#first").fill("")
     page.locator("#kind").select_option("recommendation")
-    page.locator(".stats-filters button[type=submit]").click()
+    follow(page, page.locator(".stats-filters button[type=submit]"))
     assert page.locator('tr[data-key="SXD"]').count() == 0
     assert "kind=recommendation" in (page.get_by_test_id("indicators-csv").get_attribute("href") or "")
 
@@ -126,7 +127,7 @@ def test_public_statistics_in_a_browser(
     assert download.value.suggested_filename.startswith("published-tickets_")
     assert "Nguyễn Thị Mai" not in Path(download.value.path()).read_text(encoding="utf-8-sig")
 
-    page.locator("a[href='/statistics/open-data']").click()
+    follow(page, page.locator("a[href='/statistics/open-data']"))
     audit(page, f"open-data-{language}")
     page.screenshot(path=str(SCREENSHOTS / f"open-data-{language}-{viewport['width']}.png"), full_page=True)
     context.close()

@@ -44,9 +44,9 @@ from feedback.demo import seed_demo
 from feedback.extensions import db
 from feedback.jobs import deliver_notifications, sweep_notifications, sweep_outbox
 from feedback.models import Area, Category, Notification, OutboxMessage, Ticket, User, utcnow
-from feedback.services.notifications.delivery import deliver
 from feedback.services.handling.actions import accept_ticket
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.services.notifications.delivery import deliver
 from feedback.text import without_accents
 from tests.support.servers import (
     Certificate,

@@ -9,6 +9,9 @@ failed test.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import itertools
 import json
 import os
 import shutil
@@ -19,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -34,6 +37,8 @@ from aiosmtpd.smtp import AuthResult
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from tests.support.isolation import PORTS_PER_WORKER, worker_ports
+
 ROOT = Path(__file__).parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -43,16 +48,29 @@ T = TypeVar("T")
 def require_redis_server() -> None:
     if not os.path.exists(REDIS_SERVER):
         pytest.skip(
-            "no redis-server here: install Redis (Debian's `redis-server`) for the tests that stop Redis or kill workers"
+            "no redis-server here: install Redis (Debian's `redis-server`) "
+            "for the tests that stop Redis or kill workers"
         )
     if not Path("/proc/self/stat").exists():
         pytest.skip("killing a worker with its work horse needs Linux's /proc to find the horse")
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port nothing listens on now, from this xdist worker's own block; one handed out before
+    comes round again only after the rest of the block."""
+    for port in itertools.islice(_block_of_ports(), PORTS_PER_WORKER):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("every port of this worker's block is taken")
+
+
+@functools.cache
+def _block_of_ports() -> Iterator[int]:
+    return itertools.cycle(worker_ports())
 
 
 def wait_for(condition: Callable[[], T], what: str, timeout: float = 20, details: Callable[[], str] = str) -> T:
@@ -162,7 +180,7 @@ class SmtpRecorder:
         with self._lock:
             return list(self._received)
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_RCPT(  # aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         if self.refuse_rcpt:
@@ -172,7 +190,7 @@ class SmtpRecorder:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_data:
             return self.refuse_data
         with self._lock:
@@ -319,7 +337,7 @@ class SmsGateway:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's hook name)
+            def do_POST(self) -> None:  # http.server's hook name
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 status = gateway._answer(
                     GatewayRequest(
@@ -369,10 +387,8 @@ class WorkerProcess:
         tree = _process_tree(self._process.pid)
         os.killpg(self._process.pid, signal.SIGKILL)
         for pid in tree:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(os.getpgid(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self._process.wait(10)
         self._process = None
         wait_for(lambda: not any(_is_alive(pid) for pid in tree), "the killed worker's processes to be gone")
