@@ -31,7 +31,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench import stats_seed  # noqa: E402
+from bench import stats_histories, stats_province, stats_seed  # noqa: E402
 from bench.stats_dashboard import bench_pages, bench_services, median, p95  # noqa: E402
 from bench.stats_steps import apply_steps  # noqa: E402
 from feedback.demo import seed_demo  # noqa: E402
@@ -125,17 +125,17 @@ def seed(app: Flask, url: str, count: int, seed_value: int) -> dict[str, Any]:
         started = time.perf_counter()
         fresh_database(url)
         seed_demo()
-        province = stats_seed.load_province()
+        province = stats_province.load_province()
         now = utcnow()
         rng = random.Random(seed_value)
-        days = stats_seed.submission_days(count, now, rng, province.calendar)
+        days = stats_province.submission_days(count, now, rng, province.calendar)
         first_ticket, next_event, next_rating = stats_seed.first_free_ids()
         made = 0
         work = stats_seed.chunks(days, first_ticket, CHUNK)
         for tickets, events, ratings in stats_seed.generated(province, now, seed_value, work):
-            stats_seed.load("ticket", stats_seed.TICKET_COLUMNS, tickets)
-            stats_seed.load("ticket_event", stats_seed.EVENT_COLUMNS, stats_seed.numbered(events, next_event))
-            stats_seed.load("rating", stats_seed.RATING_COLUMNS, stats_seed.numbered(ratings, next_rating))
+            stats_seed.load("ticket", stats_histories.TICKET_COLUMNS, tickets)
+            stats_seed.load("ticket_event", stats_histories.EVENT_COLUMNS, stats_seed.numbered(events, next_event))
+            stats_seed.load("rating", stats_histories.RATING_COLUMNS, stats_seed.numbered(ratings, next_rating))
             db.session.commit()
             next_event += len(events)
             next_rating += len(ratings)
@@ -342,10 +342,10 @@ def _after_next_working_day(moment: datetime) -> datetime:
     """The local midnight ending the next working day: deadlines fall at the end of working
     days, so the first run after it recomputes every open ticket due that day."""
     calendar = working_calendar()
-    day = (moment + stats_seed.LOCAL).date()
+    day = (moment + stats_province.LOCAL).date()
     if not calendar.is_working_day(day):
         day = calendar.shift_working_days(day, 1)
-    return datetime.combine(day + timedelta(days=1), clock_time(0), UTC) - stats_seed.LOCAL
+    return datetime.combine(day + timedelta(days=1), clock_time(0), UTC) - stats_province.LOCAL
 
 
 def verify_against_rebuild() -> int:

@@ -14,7 +14,10 @@ pytest.register_assert_rewrite(
     "tests.feedback.board_tickets",
     "tests.feedback.citizen_accounts",
     "tests.feedback.dashboard_history",
+    "tests.feedback.deadline_sweep",
+    "tests.feedback.delivery_processes",
     "tests.feedback.notified_tickets",
+    "tests.feedback.open311_api",
     "tests.feedback.open_data_tickets",
     "tests.feedback.rollup_history",
 )
