@@ -13,7 +13,6 @@ from feedback.services.statistics import rebuild, rollups
 
 
 @fulfils(registry.UPDATE_STATISTICS)
-@on_queue("statistics")
 @single_run("statistics")
 def update_statistics() -> int:
     """Bring the statistics rollups up to date with the changed tickets and the deadlines passed
@@ -22,7 +21,6 @@ def update_statistics() -> int:
 
 
 @fulfils(registry.REBUILD_STATISTICS)
-@on_queue("statistics")
 def rebuild_statistics() -> int:
     """Compile the statistics again from every ticket (an administrator asked for it), waiting
     for a running update to finish; returns how many tickets were read."""
@@ -36,7 +34,6 @@ def sweep_outbox() -> int:
 
 
 @fulfils(registry.DELIVER_NOTIFICATIONS)
-@on_queue("notifications")
 def deliver_notifications(notification_ids: list[int]) -> int:
     """Send these messages if they are still pending; returns how many went out."""
     return delivery.deliver(notification_ids)

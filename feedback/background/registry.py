@@ -2,8 +2,8 @@
 
 A service that causes a job writes an outbox row naming it. Services never import the job
 functions (`feedback.jobs` imports the services, which would make a cycle): they name a job by
-one of these references, and `feedback.jobs` checks, as it defines each job, that its
-reference names it and its queue.
+one of these references, and `feedback.jobs` marks each job with its reference (`fulfils`),
+which checks the name and puts the job on the reference's queue: the queue is said once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from feedback.background.queues import queue_name_of
+from feedback.background.queues import on_queue
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,13 +30,13 @@ DELIVER_NOTIFICATIONS = JobRef("feedback.jobs.deliver_notifications", "notificat
 
 
 def fulfils(ref: JobRef) -> Callable[[F], F]:
-    """Marks the job function a reference names; a reference that names another function or
-    queue fails at import, not when a worker cannot find the job."""
+    """Marks the job function a reference names and puts it on the reference's queue; a
+    reference that names another function fails at import, not when a worker cannot find it."""
 
     def check(func: F) -> F:
         path = f"{func.__module__}.{func.__qualname__}"
-        if path != ref.path or queue_name_of(func) != ref.queue:
-            raise RuntimeError(f"{ref} does not name {path} on queue {queue_name_of(func)!r}")
-        return func
+        if path != ref.path:
+            raise RuntimeError(f"{ref} does not name {path}")
+        return on_queue(ref.queue)(func)
 
     return check
