@@ -10,7 +10,6 @@ import click
 import pyotp
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from werkzeug.serving import run_simple
 
 from feedback.background.embedded import EmbeddedWorker
 from feedback.background.queues import QUEUE_NAMES, is_embedded, redis_connection
@@ -32,6 +31,7 @@ from feedback.services.accounts.staff import (
 from feedback.services.organisation.structure import Invalid, import_areas
 from feedback.services.statistics import rollups
 from feedback.services.statistics.rebuild import RebuildBusy, run_rebuild
+from feedback.serving import make_server
 from workflows import Role
 
 
@@ -76,8 +76,7 @@ def serve_command(host: str, port: int) -> None:
     click.echo(f"Demo accounts (password {DEMO_PASSWORD}): intake@example.org, officer.sxd@example.org,")
     click.echo("  head.sxd@example.org, leader@example.org, admin@example.org, officer.<dept>@example.org")
     click.echo(f"Open http://{host}:{port}/")
-    # `app.run` refuses to run under the flask command; the server it wraps does not.
-    run_simple(host, port, app, threaded=True)
+    make_server(app, host, port).run()
 
 
 @click.command("worker")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g, has_app_context, has_request_context, request
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 from feedback import models  # noqa: F401  (registers the tables on the metadata)
 from feedback.extensions import db
@@ -13,6 +14,8 @@ from feedback.extensions import db
 
 def init_database(app: Flask) -> None:
     db.init_app(app)
+    if not event.contains(Session, "after_commit", _note_commit):
+        event.listen(Session, "after_commit", _note_commit)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -33,4 +36,30 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN" if _only_reads() else "BEGIN IMMEDIATE")
+
+
+# Methods whose requests only read. A transaction that began DEFERRED, read, and then writes
+# cannot wait for another writer: SQLite fails it at once with "database is locked", whatever
+# busy_timeout says. So every other transaction (a form sent, a job, a command) takes the write
+# lock as it begins and waits its turn there; page views read beside them, as WAL allows.
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _only_reads() -> bool:
+    if has_app_context() and g.get("writing"):
+        return False
+    return has_request_context() and request.method in _READING_METHODS
+
+
+def begin_writing() -> None:
+    """For a page view that must write after all (an audit entry, a secret made on first view):
+    end its reading transaction; the next one takes the write lock as it begins (on SQLite)."""
+    db.session.commit()
+    g.writing = True
+
+
+def _note_commit(_session: Session) -> None:
+    # The error page tells a visitor whether what they sent was saved (views/errors.py).
+    if has_request_context():
+        g.committed = True

@@ -27,7 +27,6 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from redis import Redis
 from sqlalchemy import select, text
-from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from app import create_app
@@ -39,6 +38,7 @@ from feedback.extensions import db
 from feedback.models import Area, Category, Ticket
 from feedback.services.handling.events import case_of, recorded_events
 from feedback.services.intake.submissions import Submission, submit_ticket
+from feedback.serving import make_server, stop_server
 from tests.support.isolation import create_worker_database, worker_number, worker_redis_url
 from workflows import replay_case
 
@@ -266,15 +266,16 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 @pytest.fixture(scope="module")
 def live_server(live_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    # The server `flask serve` runs, as `make run` serves the app.
+    server = make_server(live_app, "127.0.0.1", 0)
     worker = EmbeddedWorker(live_app)
     # Its first pass, where every periodic job fires, is over before a test or fixture uses the
     # server: what they write is not swept by it (a reminder, a digest) at a moment that depends
     # on how busy the machine is.
     worker.run_once()
     worker.start()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    stop_server(server)
     worker.stop()

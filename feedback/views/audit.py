@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from wtforms import Form, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
+from feedback.database import begin_writing
 from feedback.extensions import db
 from feedback.forms.admin import DayField
 from feedback.models import User
@@ -71,6 +72,8 @@ def _record_request(response: Response) -> Response:
         if response.status_code >= 500:
             # The failed view may have left the session unusable; its changes are lost anyway.
             db.session.rollback()
+        if request.method == "GET":
+            begin_writing()
         audit.record(
             db.session.get(User, actor_id),
             request.remote_addr or "",

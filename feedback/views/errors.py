@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -28,7 +28,23 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int] | Response:
         if open311.is_api_request():
             return open311.http_error(error)
-        return _page(error.code or 500), error.code or 500
+        status = error.code or 500
+        return _page(status, _failure_message() if status == 500 else None), status
+
+
+def _failure_message() -> str:
+    # The citizen decides from this whether to send again: it must say what really happened.
+    if g.get("committed"):
+        return _(
+            "What you sent was saved, but the next page could not be shown. "
+            "Do not send it again: reload the page in a moment."
+        )
+    if request.method == "POST":
+        return _(
+            "What you sent was not saved. Go back: your browser still has the form as you filled it in. "
+            "Send it again in a moment."
+        )
+    return _("Nothing was changed. Please try again in a moment.")
 
 
 def _page(status: int, message: str | None = None) -> str:
@@ -48,7 +64,6 @@ def _page(status: int, message: str | None = None) -> str:
         429: _(
             "Too many requests came from your connection in a short time. Wait a minute, then go back and send again."
         ),
-        500: _("Your data was kept. Please try again in a moment."),
     }
     return render_template(
         "error.html",

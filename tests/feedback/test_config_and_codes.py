@@ -46,6 +46,16 @@ def test_unknown_environment_is_refused(tmp_path: Path) -> None:
         load_settings(tmp_path, {"APP_ENV": "staging"}, {})
 
 
+def test_rate_limits_are_set_from_the_environment(tmp_path: Path) -> None:
+    assert load_settings(tmp_path, {}, {})["RATELIMIT_ENABLED"] is True
+    off = load_settings(tmp_path, {"RATELIMIT_ENABLED": "false", "SUBMIT_RATE_LIMIT": "600 per minute"}, {})
+    assert off["RATELIMIT_ENABLED"] is False
+    assert off["SUBMIT_RATE_LIMIT"] == "600 per minute"
+    assert load_settings(tmp_path, {"RATELIMIT_ENABLED": "On"}, {})["RATELIMIT_ENABLED"] is True
+    with pytest.raises(ConfigError, match="RATELIMIT_ENABLED"):
+        load_settings(tmp_path, {"RATELIMIT_ENABLED": "sometimes"}, {})
+
+
 def test_new_codes_are_valid_and_distinct() -> None:
     made = {codes.new_code() for _ in range(2000)}
     assert len(made) == 2000

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from feedback.database import begin_writing
 from feedback.extensions import db
 from feedback.models import User, utcnow
 from feedback.services import audit
@@ -144,8 +145,11 @@ def start_totp_enrollment(user: User) -> str:
     """The secret to show for enrollment: a new one the first time, the same one on a reload,
     so that a phone already scanned keeps working."""
     if not user.totp_secret:
-        user.totp_secret = pyotp.random_base32()
-        db.session.commit()
+        # Shown on a page view, which reads; the other browser tab may have made one meanwhile.
+        begin_writing()
+        if not user.totp_secret:
+            user.totp_secret = pyotp.random_base32()
+            db.session.commit()
     return user.totp_secret
 
 
