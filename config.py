@@ -63,7 +63,9 @@ def load_settings(
         # Attachments are kept outside static/ and served only through access checks.
         "UPLOAD_FOLDER": environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
         "MAX_CONTENT_LENGTH": 55 * 1024 * 1024,
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* on every limited response would cost two more Redis round trips each: a
+        # refused request still gets its Retry-After (views/errors.py).
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Off only for a load test from a few addresses; the limits below can be raised instead.
         "RATELIMIT_ENABLED": _flag(environ, "RATELIMIT_ENABLED", default=True),
         "SUBMIT_RATE_LIMIT": environ.get("SUBMIT_RATE_LIMIT") or "5 per minute;40 per day",

@@ -2,20 +2,25 @@
 
 A service that causes a job adds an outbox row in the same transaction as its change and
 calls `commit_and_relay`. The relay enqueues after the commit, so a worker never looks for a
-row that is not there yet; when Redis is unreachable the rows wait for the periodic sweep.
+row that is not there yet, and it does so from what it wrote, in one Redis round trip, without
+reading the rows back or writing to them again: the worker marks a row taken when it starts the
+job (`mark_taken`). When Redis is unreachable the rows wait for the periodic sweep, which
+enqueues the rows not taken whose job Redis does not hold.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from redis.exceptions import RedisError
-from rq import Retry
+from rq import Queue, Retry
+from rq.job import Job
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from feedback.background.queues import get_queue
+from feedback.background.queues import get_queue, redis_connection
 from feedback.background.registry import JobRef
 from feedback.extensions import db
 from feedback.models import OutboxMessage, utcnow
@@ -46,39 +51,86 @@ def add_job_once(job: JobRef, *args: Any) -> OutboxMessage:
 
 def commit_and_relay() -> None:
     pending: list[OutboxMessage] = db.session.info.pop(_PENDING, [])
+    if pending:
+        db.session.flush()
+    messages = [_Message(m.id, m.func, m.args, m.queue) for m in pending]
     db.session.commit()
-    relay([message.id for message in pending])
+    _enqueue(messages)
 
 
-def relay(message_ids: Iterable[int] | None = None) -> int:
-    """Enqueue pending outbox rows (all of them, or the given ones); return how many."""
-    query = (
+def relay() -> int:
+    """The sweep: enqueue the rows no worker has taken whose job is not waiting in Redis either
+    (Redis was down at their commit, or lost them); return how many."""
+    rows = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.func, OutboxMessage.args, OutboxMessage.queue)
         .where(OutboxMessage.enqueued_at.is_(None))
         .order_by(OutboxMessage.id)
-    )
-    if message_ids is not None:
-        ids = list(message_ids)
-        if not ids:
-            return 0
-        query = query.where(OutboxMessage.id.in_(ids))
-    relayed = 0
-    # Plain rows, and the read ended before enqueuing: the job may start writing at once, and on
-    # SQLite a transaction that read before another's write cannot write after it ("database is
-    # locked"), so nothing may be read again, not even an expired object, between here and the update.
-    messages = db.session.execute(query).all()
+    ).all()
+    # The read ends before enqueuing: on SQLite, a job that starts writing at once must not wait for it.
     db.session.commit()
-    for message in messages:
-        try:
-            # The job id is derived from the row, so a second relay of the same row replaces
-            # the queued job instead of adding another.
-            get_queue(message.queue).enqueue(
-                message.func, *message.args, job_id=f"outbox-{message.id}", retry=JOB_RETRY
-            )
-        except RedisError:
-            log.warning("Redis unreachable; outbox message %s left for the sweep", message.id)
-            break
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(enqueued_at=utcnow()))
+    if not rows:
+        return 0
+    connection = redis_connection()
+    try:
+        with connection.pipeline(transaction=False) as pipe:
+            for row in rows:
+                pipe.exists(Job.key_for(_job_id(row.id)))
+            waiting = pipe.execute()
+    except RedisError:
+        log.warning("Redis unreachable; %s outbox messages left for the next sweep", len(rows))
+        return 0
+    lost = [_Message(*row) for row, queued in zip(rows, waiting, strict=True) if not queued]
+    return len(lost) if _enqueue(lost) else 0
+
+
+def mark_taken(job_id: str) -> None:
+    """A worker starts an outbox row's job: the sweep need not look at the row again."""
+    if not job_id.startswith(_JOB_PREFIX):
+        return
+    try:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == int(job_id.removeprefix(_JOB_PREFIX)), OutboxMessage.enqueued_at.is_(None))
+            .values(enqueued_at=utcnow())
+        )
         db.session.commit()
-        relayed += 1
-    return relayed
+    except SQLAlchemyError:
+        # The job still runs; at worst the sweep enqueues it once more, and jobs are idempotent.
+        db.session.rollback()
+        log.exception("Outbox row of job %s not marked taken", job_id)
+
+
+class _Message(NamedTuple):
+    id: int
+    func: str
+    args: list[Any]
+    queue: str
+
+
+_JOB_PREFIX = "outbox-"
+
+
+def _job_id(message_id: int) -> str:
+    # Derived from the row: enqueuing the same row again replaces its job instead of adding one.
+    return f"{_JOB_PREFIX}{message_id}"
+
+
+def _enqueue(messages: Sequence[_Message]) -> bool:
+    """Every message's job, in one pipeline; False when Redis is unreachable (the sweep retries)."""
+    if not messages:
+        return True
+    connection = redis_connection()
+    try:
+        with connection.pipeline() as pipe:
+            for queue_name in sorted({m.queue for m in messages}):
+                jobs = [
+                    Queue.prepare_data(m.func, m.args, job_id=_job_id(m.id), retry=JOB_RETRY)
+                    for m in messages
+                    if m.queue == queue_name
+                ]
+                get_queue(queue_name).enqueue_many(jobs, pipeline=pipe)
+            pipe.execute()
+    except RedisError:
+        log.warning("Redis unreachable; outbox messages %s left for the sweep", [m.id for m in messages])
+        return False
+    return True

@@ -12,6 +12,7 @@ from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
 from rq.worker import BaseWorker
 
+from feedback.background.outbox import mark_taken
 from feedback.background.queues import QUEUE_NAMES, get_queue, redis_connection
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class _AppContextMixin(_MixedInto):
     def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
         # A context per job gives each job its own database session, removed afterwards.
         with self.flask_app.app_context():
+            mark_taken(job.id)
             return super().perform_job(job, queue, *args, **kwargs)
 
 

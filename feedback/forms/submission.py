@@ -1,8 +1,8 @@
-"""The submission form (public and staff-entered) and the submitter's follow-up forms."""
+"""The submission form, public and staff-entered, with each subject's extra fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import format_number
@@ -31,8 +31,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from feedback.forms import _choice, choices_from
 from feedback.i18n import CHANNEL_LABELS, KIND_LABELS, current_language, localized
-from feedback.models import Area, Category
+from feedback.models import Category
 from feedback.services.intake.attachments import MAX_FILES
+from feedback.services.intake.catalog import match_areas
 from feedback.services.intake.rules import (
     ADDRESS_MAX,
     DESCRIPTION_LENGTH,
@@ -45,6 +46,7 @@ from feedback.services.intake.rules import (
     normalize_phone,
     parse_coordinate,
 )
+from feedback.services.reference import Place, Reference, Subject, current
 
 
 class Localized:
@@ -85,7 +87,7 @@ def _tax_code(form: FlaskForm, field: Field) -> None:
     field.data = typed
 
 
-def _at_most_files(form: FlaskForm, field: Field) -> None:
+def at_most_files(form: FlaskForm, field: Field) -> None:
     if len([f for f in field.data or [] if getattr(f, "filename", "")]) > MAX_FILES:
         raise ValidationError(_l("Attach at most %(count)s files.", count=MAX_FILES))
 
@@ -159,7 +161,7 @@ class SubmissionForm(FlaskForm):
             ),
         ],
     )
-    attachments = MultipleFileField(_l("Photos or documents (optional)"), validators=[_at_most_files])
+    attachments = MultipleFileField(_l("Photos or documents (optional)"), validators=[at_most_files])
     name = StringField(
         _l("Your name"),
         validators=[
@@ -210,7 +212,7 @@ class SubmissionForm(FlaskForm):
 
     # Set on each form made by submission_form(): the extra fields' names by category code.
     extra_field_names: dict[str, list[str]]
-    area_lookup: Callable[[str], list[Area]]
+    area_lookup: Callable[[str], list[Place]]
 
     def validate_phone(self, field: Field) -> None:
         if field.data and normalize_phone(field.data) is None:
@@ -316,7 +318,7 @@ class StaffSubmissionForm(SubmissionForm):
     )
 
 
-def extra_field_name(category: Category, spec: dict[str, Any]) -> str:
+def extra_field_name(category: Subject | Category, spec: dict[str, Any]) -> str:
     return f"x__{category.code}__{spec['code']}"
 
 
@@ -349,51 +351,33 @@ def _extra_field(spec: dict[str, Any]) -> Field:
     return field
 
 
-def submission_form(
-    categories: Iterable[Category], area_lookup: Callable[[str], list[Area]], *, staff: bool = False, **kwargs: Any
-) -> SubmissionForm:
-    """The form with every category's extra fields; only the chosen category's are checked."""
-    base = StaffSubmissionForm if staff else SubmissionForm
-    attrs: dict[str, Any] = {}
-    names: dict[str, list[str]] = {}
-    category_list = list(categories)
-    for category in category_list:
-        for spec in category.extra_fields or []:
-            name = extra_field_name(category, spec)
-            unbound = _extra_field(spec)
-            if spec.get("required"):
-                unbound.kwargs.setdefault("render_kw", {})["data-required"] = "true"
-            attrs[name] = unbound
-            names.setdefault(category.code, []).append(name)
-    form_class = type(base.__name__, (base,), attrs)
-    form: SubmissionForm = form_class(**kwargs)  # a subclass of `base`, which mypy sees as a plain type
+def submission_form(*, staff: bool = False, **kwargs: Any) -> SubmissionForm:
+    """The form with every active category's extra fields; only the chosen category's are checked.
+    Its class is made once per copy of the reference data, not on every request."""
+    reference = current()
+    form_class, names, required = reference.once(("submission form", staff), lambda: _form_class(reference, staff))
+    form: SubmissionForm = form_class(**kwargs)
     form.extra_field_names = names
-    form.category_codes = {str(c.id): c.code for c in category_list}
-    form.category.choices = choices_from(((c.id, localized(c, "name")) for c in category_list), _l("Choose a subject"))
-    form.area_lookup = area_lookup
-    for category in category_list:
-        for spec in category.extra_fields or []:
-            if spec.get("required"):
-                form[extra_field_name(category, spec)].flags.extra_required = True
+    form.category_codes = {str(c.id): c.code for c in reference.subjects}
+    subjects = ((c.id, localized(c, "name")) for c in reference.subjects)
+    form.category.choices = choices_from(subjects, _l("Choose a subject"))
+    form.area_lookup = match_areas
+    for name in required:
+        form[name].flags.extra_required = True
     return form
 
 
-class InfoReplyForm(FlaskForm):
-    text = TextAreaField(
-        _l("Your answer"),
-        validators=[
-            DataRequired(message=_l("Write your answer to the question.")),
-            Length(max=5000, message=_l("Keep the answer under 5,000 characters.")),
-        ],
-    )
-    attachments = MultipleFileField(_l("Photos or documents (optional)"), validators=[_at_most_files])
-
-
-class ReopenForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Why is the answer not enough?"),
-        validators=[
-            DataRequired(message=_l("Say why you want the submission handled again.")),
-            Length(min=10, max=2000, message=_l("The reason must be 10 to 2,000 characters long.")),
-        ],
-    )
+def _form_class(reference: Reference, staff: bool) -> tuple[type[SubmissionForm], dict[str, list[str]], list[str]]:
+    attrs: dict[str, Any] = {}
+    names: dict[str, list[str]] = {}
+    required: list[str] = []
+    for category in reference.subjects:
+        for spec in category.extra_fields:
+            name = extra_field_name(category, spec)
+            attrs[name] = unbound = _extra_field(spec)
+            names.setdefault(category.code, []).append(name)
+            if spec.get("required"):
+                unbound.kwargs.setdefault("render_kw", {})["data-required"] = "true"
+                required.append(name)
+    base = StaffSubmissionForm if staff else SubmissionForm
+    return type(base.__name__, (base,), attrs), names, required

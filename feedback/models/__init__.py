@@ -10,6 +10,7 @@ from feedback.models.org import (
     Category,
     DeadlinePolicyRecord,
     Department,
+    ReferenceVersion,
     RoutingRule,
 )
 from feedback.models.statistics import EVERY, StatChange, StatRollup, StatState, TicketStat
@@ -44,6 +45,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "Rating",
+    "ReferenceVersion",
     "RoutingRule",
     "StatChange",
     "StatRollup",

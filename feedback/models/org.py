@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import Model
@@ -114,3 +114,11 @@ class AnswerTemplate(Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     category: Mapped[Category | None] = relationship()
+
+
+class ReferenceVersion(Model):
+    """One row whose stamp database triggers change with any change to the tables above (migration
+    0009): each process's cached copy of them is good while the stamp it was read with stands."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, Response, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from feedback.extensions import limiter
 from feedback.services.errors import AccessDenied, NotFoundError
 from feedback.views import open311
 
@@ -29,7 +32,11 @@ def init_app(app: Flask) -> None:
         if open311.is_api_request():
             return open311.http_error(error)
         status = error.code or 500
-        return _page(status, _failure_message() if status == 500 else None), status
+        page = _page(status, _failure_message() if status == 500 else None)
+        if status == 429 and (limit := limiter.current_limit) is not None:
+            # Rate-limit headers are off on other responses (config.py): only a refusal needs them.
+            return Response(page, 429, {"Retry-After": str(max(1, limit.reset_at - int(time.time())))})
+        return page, status
 
 
 def _failure_message() -> str:

@@ -49,8 +49,7 @@ def submit() -> Response | tuple[str, int] | str:
 def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str, int] | str:
     """The submission form and what follows its POST. `actor` is the citizen's account, or the
     officer entering it on someone's behalf with `staff=True`."""
-    categories = catalog.active_categories()
-    form = submission_form(categories, catalog.match_areas, staff=staff, **_profile_defaults(None if staff else actor))
+    form = submission_form(staff=staff, **_profile_defaults(None if staff else actor))
     checking = request.method == "POST" and request.form.get("action") == "check"
     if not checking and form.validate_on_submit():
         files = cleaned_files(form.attachments)
@@ -60,14 +59,14 @@ def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str,
             except DuplicateSubmission as duplicate:
                 return _already_received(duplicate.ticket)
             # The secret exists in clear only now: keep it for the confirmation page.
-            session["receipt"] = {"code": receipt.ticket.code, "secret": receipt.secret}
+            session["receipt"] = {"code": receipt.code, "secret": receipt.secret}
             return redirect(url_for("staff.entered" if staff else ".submitted"))
     similar = _similar_to(form) if request.method == "POST" else []
     files_dropped = request.method == "POST" and files_were_sent(form.attachments)
     page = render_template(
         "public/submit.html",
         form=form,
-        categories=categories,
+        categories=catalog.active_categories(),
         areas=catalog.filing_areas(),
         similar=similar,
         checked=checking,
@@ -80,9 +79,7 @@ def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str,
 @bp.get("/submit/similar")
 def similar() -> str:
     """Published tickets like the one being typed, for the form's live suggestions."""
-    form = submission_form(
-        catalog.active_categories(), catalog.match_areas, formdata=request.args, meta={"csrf": False}
-    )
+    form = submission_form(formdata=request.args, meta={"csrf": False})
     return render_template("public/_similar.html", similar=_similar_to(form), checked=True)
 
 

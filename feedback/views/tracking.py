@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from feedback.extensions import limiter
 from feedback.forms import RatingForm, TrackForm
-from feedback.forms.submission import InfoReplyForm, ReopenForm
+from feedback.forms.follow_up import InfoReplyForm, ReopenForm
 from feedback.models import Attachment, Ticket
 from feedback.services.errors import NotFoundError
 from feedback.services.intake.attachments import CleanFile, attachment_path

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
-from feedback.models import Notification, Ticket, User, utcnow
+from feedback.models import Ticket, User, utcnow
 from feedback.services.deadlines.calendar import working_calendar
 from feedback.services.deadlines.escalation import open_unpaused, ticket_batches
 from feedback.services.deadlines.policies import category_policy_records
@@ -75,7 +75,7 @@ def remind_and_close_unrated(now: datetime | None = None) -> tuple[int, int]:
     reminded = closed = 0
     resolved = select(Ticket).where(Ticket.status == Status.RESOLVED.value)
     for batch, _clocks in ticket_batches(resolved):
-        created: list[Notification] = []
+        created: list[int] = []
         for ticket in batch:
             assert ticket.resolved_at is not None
             if calendar.add_working_days(ticket.resolved_at, config["AUTO_CLOSE_DAYS"]) <= now:
@@ -112,7 +112,7 @@ def send_digests(now: datetime | None = None) -> int:
             User.role == Role.DEPARTMENT_HEAD.value, User.active.is_(True), User.department_id.is_not(None)
         )
     ).all()
-    created: list[Notification] = []
+    created: list[int] = []
     for department_id in sorted({head.department_id for head in heads if head.department_id}):
         rows = db.session.execute(
             open_unpaused()

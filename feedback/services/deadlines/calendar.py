@@ -15,16 +15,13 @@ from feedback.extensions import db
 from feedback.models import CalendarException, User
 from feedback.services.access import require_administrator
 from feedback.services.errors import NotFoundError
+from feedback.services.reference import current
 from workflows import WorkingCalendar
 
 
 def working_calendar() -> WorkingCalendar:
-    # Read on every use: the table is small, and an edit must count from the next request on.
-    rows = db.session.scalars(select(CalendarException)).all()
-    return WorkingCalendar(
-        extra_days_off=[row.day for row in rows if not row.working],
-        extra_working_days=[row.day for row in rows if row.working],
-    )
+    # An edit counts from the next request on: it changes the reference stamp.
+    return current().calendar
 
 
 def calendar_exceptions(year: int | None = None) -> list[CalendarException]:

@@ -15,12 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
-from feedback.models import Notification, Ticket, utcnow
-from feedback.services.deadlines.calendar import working_calendar
-from feedback.services.deadlines.policies import as_policy, category_policy_records
+from feedback.models import Ticket, utcnow
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.notifications.messages import create, enqueue_delivery, officers_or_heads, staff_language
-from workflows import OPEN, Action, Clock, Escalation, Role, Rung, Urgency, case, escalation_due, ladder
+from feedback.services.reference import current
+from workflows import OPEN, Action, Clock, Escalation, Role, Rung, case, escalation_due, ladder
 
 # Tickets are walked in batches, each committed on its own: one slow sweep must not hold a
 # transaction over the whole backlog.
@@ -62,7 +61,7 @@ def send_reminders(now: datetime | None = None) -> int:
     query = open_unpaused().where(Ticket.deadline >= now, Ticket.deadline < now + _REMINDER_HORIZON)
     written = 0
     for batch, clocks in ticket_batches(query):
-        created: list[Notification] = []
+        created: list[int] = []
         for ticket in batch:
             current = case_of(ticket)
             reached = [step for step in ladder(current, clocks(ticket)) if step.at <= now]
@@ -89,12 +88,10 @@ def open_unpaused() -> Select[Ticket]:
 
 def ticket_batches(query: Select[Ticket]) -> Iterator[tuple[list[Ticket], Callable[[Ticket], Clock]]]:
     """The query's tickets by id, BATCH at a time, with a function giving each ticket's clock."""
-    calendar = working_calendar()
-    records = category_policy_records()
+    reference = current()
 
     def clock_of(ticket: Ticket) -> Clock:
-        policy = as_policy(records.get(ticket.category_id) or records.get(None))
-        return Clock(calendar, policy, Urgency(ticket.category.urgency))
+        return reference.clock(ticket.category_id, ticket.category.urgency)
 
     last_id = 0
     while True:

@@ -6,15 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from feedback.models import Area, Category
+from feedback.extensions import db
+from feedback.models import Department, RoutingRule
 from feedback.services.deadlines.policies import clock_for
-from feedback.services.intake.routing import Routed, route_submission
+from feedback.services.intake.routing import route_submission
+from feedback.services.reference import Place, Subject
 from workflows import Clock, Role, Step, case, ladder, next_progress_update
 
 
 @dataclass(frozen=True)
+class RoutedTo:
+    """Where the rules send it, as the page shows it: the department and the rule themselves."""
+
+    department: Department
+    rule: RoutingRule | None
+    keyword: str | None
+
+
+@dataclass(frozen=True)
 class Forecast:
-    routed: Routed
+    routed: RoutedTo
     clock: Clock
     submitted_at: datetime
     classify_due: datetime
@@ -27,18 +38,21 @@ class Forecast:
     ladder: list[Step]
 
 
-def forecast(category: Category, area: Area, submitted_at: datetime, text: str = "") -> Forecast:
-    routed = route_submission(category, area, text)
+def forecast(category: Subject, place: Place, submitted_at: datetime, text: str = "") -> Forecast:
+    routed = route_submission(category.code, place.path, text)
     clock = clock_for(category)
-    opened = case.open_case(routed.department.code, submitted_at, clock)
+    opened = case.open_case(routed.department_code, submitted_at, clock)
     soonest = case.accept(opened, Role.INTAKE_OFFICER, submitted_at, clock)
     latest = case.accept(opened, Role.INTAKE_OFFICER, opened.classify_due, clock)
     max_days = clock.policy.max_extension_days
     extended = (
         case.extend(latest, Role.DEPARTMENT_HEAD, max_days, "forecast", clock).resolve_due if max_days else None
     )
+    department = db.session.get(Department, routed.department_id)
+    assert department is not None, routed.department_code
+    rule = db.session.get(RoutingRule, routed.rule_id) if routed.rule_id is not None else None
     return Forecast(
-        routed=routed,
+        routed=RoutedTo(department, rule, routed.keyword),
         clock=clock,
         submitted_at=submitted_at,
         classify_due=opened.classify_due,

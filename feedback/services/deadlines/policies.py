@@ -10,8 +10,8 @@ from sqlalchemy import select
 from feedback.extensions import db
 from feedback.models import Category, DeadlinePolicyRecord, User
 from feedback.services.access import require_administrator
-from feedback.services.deadlines.calendar import working_calendar
 from feedback.services.errors import NotFoundError
+from feedback.services.reference import Subject, as_policy, current
 from workflows import Clock, DeadlinePolicy, Urgency
 
 POLICY_FIELDS = (
@@ -27,32 +27,13 @@ POLICY_FIELDS = (
 )
 
 
-def policy_for(category: Category | None) -> DeadlinePolicy:
+def policy_for(category: Category | Subject | None) -> DeadlinePolicy:
     """The category's own policy, else the default row, else DESIGN.md's defaults."""
-    record = _own_policy(category) if category is not None else None
-    return as_policy(record or default_policy_record())
+    return current().policy(category.id if category is not None else None)
 
 
-def clock_for(category: Category) -> Clock:
-    return Clock(working_calendar(), policy_for(category), Urgency(category.urgency))
-
-
-def as_policy(record: DeadlinePolicyRecord | None) -> DeadlinePolicy:
-    if record is None:
-        return DeadlinePolicy()
-    return DeadlinePolicy(
-        classify_days=record.classify_days,
-        resolve_days={
-            Urgency.URGENT: record.urgent_days,
-            Urgency.SIMPLE: record.simple_days,
-            Urgency.ORDINARY: record.ordinary_days,
-            Urgency.COMPLEX: record.complex_days,
-        },
-        max_extension_days=record.max_extension_days,
-        progress_update_every_days=record.progress_update_every_days,
-        remind_before_days=record.remind_before_days,
-        escalate_leader_after_days=record.escalate_leader_after_days,
-    )
+def clock_for(category: Category | Subject) -> Clock:
+    return current().clock(category.id, category.urgency)
 
 
 def default_policy_record() -> DeadlinePolicyRecord | None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from feedback.extensions import db
 from feedback.models import Department, Ticket, TicketEvent, User
 from feedback.services.notifications.messages import notify_event
+from feedback.services.reference import current
 from feedback.services.statistics.rollups import mark_changed
 from workflows import Action, AnswerState, Case, Escalation, RecordedEvent, Role, Status, changes
 from workflows.states import EventFact
@@ -44,6 +45,9 @@ def case_of(ticket: Ticket) -> Case:
 def store_case(ticket: Ticket, case: Case) -> None:
     for name, value in vars(case).items():
         if name == "department":
+            if ticket.id is None and ticket.department_id == current().department_ids.get(value):
+                # A new ticket made with its department's id (submit_ticket): nothing to load.
+                continue
             if ticket.department is None or ticket.department.code != value:
                 # A new ticket is not complete until this loop ends; it must not be flushed yet.
                 with db.session.no_autoflush:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -11,57 +12,33 @@ from feedback.extensions import db
 from feedback.models import Area, Category, Department, RoutingRule, Ticket, User
 from feedback.services.access import require_administrator
 from feedback.services.errors import NotFoundError
+from feedback.services.reference import current
 from feedback.text import fold
-from workflows import Rule, route
+from workflows import route
 
 
 @dataclass(frozen=True)
 class Routed:
-    department: Department
-    rule: RoutingRule | None
+    department_id: int
+    department_code: str
+    # The rule that decided, or None: no rule matched and intake has it.
+    rule_id: int | None
     # The word of the rule found in the text, when the rule looks at the text.
     keyword: str | None = None
 
 
-def route_submission(category: Category, area: Area, text: str = "") -> Routed:
-    stored = db.session.scalars(
-        select(RoutingRule)
-        .where(RoutingRule.active)
-        .options(
-            joinedload(RoutingRule.department), joinedload(RoutingRule.category), joinedload(RoutingRule.area)
-        )
-    ).all()
-    rules = [
-        Rule(
-            id=rule.id,
-            department_code=rule.department.code,
-            category_code=rule.category.code if rule.category else None,
-            area_code=rule.area.code if rule.area else None,
-            keywords=keyword_list(rule.keywords),
-        )
-        for rule in stored
-    ]
+def route_submission(category_code: str, area_path: Sequence[str], text: str = "") -> Routed:
+    """Where the stored rules send a submission on this subject, in this place, with this text."""
+    reference = current()
     decision = route(
-        rules,
-        category_code=category.code,
-        area_path=[node.code for node in area.path()],
-        intake_department_code=intake_department().code,
+        reference.rules,
+        category_code=category_code,
+        area_path=list(area_path),
+        intake_department_code=reference.intake_code,
         text=fold(text),
     )
-    department = db.session.scalars(
-        select(Department).where(Department.code == decision.department_code)
-    ).one()
-    rule = next((r for r in stored if r.id == decision.rule_id), None)
-    return Routed(department, rule, decision.keyword)
-
-
-def keyword_list(keywords: str) -> tuple[str, ...]:
-    """The rule's comma-separated keywords, folded as the text they are looked for in."""
-    return tuple(word for word in (fold(part) for part in keywords.split(",")) if word)
-
-
-def intake_department() -> Department:
-    return db.session.scalars(select(Department).where(Department.is_intake)).one()
+    code = decision.department_code
+    return Routed(reference.department_ids[code], code, decision.rule_id, decision.keyword)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from feedback import codes
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
-from feedback.models import ApiSubmission, Area, Category, Ticket, User, utcnow
-from feedback.services.deadlines.policies import clock_for
+from feedback.models import ApiSubmission, Ticket, User, utcnow
 from feedback.services.errors import NotFoundError
 from feedback.services.handling.events import apply_step
 from feedback.services.intake.attachments import CleanFile, store_files
 from feedback.services.intake.routing import route_submission
+from feedback.services.reference import current
 from feedback.text import fingerprint, fold
 from workflows import Action, Role, case
 
@@ -58,6 +58,8 @@ class Submission:
 @dataclass(frozen=True)
 class Receipt:
     ticket: Ticket
+    # Kept apart from the ticket, whose attributes the commit expires: reading them again is a query.
+    code: str
     secret: str
 
 
@@ -75,25 +77,25 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
     `actor` is the citizen's own account, an officer entering it on someone's behalf, or None.
     """
     now = now or utcnow()
-    category = db.session.get(Category, submission.category_id)
-    area = db.session.get(Area, submission.area_id)
-    if category is None or not category.active or area is None:
+    reference = current()
+    category = reference.subject(submission.category_id)
+    place = reference.areas.get(submission.area_id)
+    if category is None or place is None:
         raise NotFoundError("category or area")
     text_hash = fingerprint(submission.title, submission.description)
-    earlier = _recent_duplicate(text_hash, now)
-    if earlier is not None:
-        raise DuplicateSubmission(earlier)
-    routed = route_submission(category, area, f"{submission.title} {submission.description}")
-    opened = case.open_case(routed.department.code, now, clock_for(category))
+    code = _unused_code(text_hash, now)
+    routed = route_submission(category.code, place.path, f"{submission.title} {submission.description}")
+    opened = case.open_case(routed.department_code, now, reference.clock(category.id, category.urgency))
     secret = codes.new_secret()
     ticket = Ticket(
-        code=_unused_code(),
+        code=code,
         secret_hash=codes.hash_secret(secret),
         kind=submission.kind,
         channel=submission.channel,
         language=submission.language,
-        category=category,
-        area=area,
+        category_id=category.id,
+        area_id=place.id,
+        department_id=routed.department_id,
         address=submission.address,
         latitude=submission.latitude,
         longitude=submission.longitude,
@@ -114,7 +116,7 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
         consent_at=now if submission.consent_version else None,
         consent_version=submission.consent_version,
         fingerprint=text_hash,
-        routing_rule=routed.rule,
+        routing_rule_id=routed.rule_id,
     )
     ticket.search_text = searchable_text(ticket)
     db.session.add(ticket)
@@ -126,8 +128,8 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
         role=actor.workflow_role if actor else Role.SUBMITTER,
         now=now,
         payload={
-            "department": routed.department.code,
-            "rule": routed.rule.id if routed.rule else None,
+            "department": routed.department_code,
+            "rule": routed.rule_id,
             "keyword": routed.keyword,
             "channel": submission.channel,
         },
@@ -138,7 +140,7 @@ def submit_ticket(submission: Submission, *, actor: User | None, now: datetime |
             ApiSubmission(token=codes.new_secret(), ticket=ticket, client_id=submission.api_client_id, created_at=now)
         )
     commit_and_relay()
-    return Receipt(ticket, secret)
+    return Receipt(ticket, code, secret)
 
 
 def searchable_text(ticket: Ticket) -> str:
@@ -146,18 +148,24 @@ def searchable_text(ticket: Ticket) -> str:
     return fold(" ".join(part or "" for part in (ticket.title, ticket.description, ticket.address, ticket.answer)))
 
 
-def _recent_duplicate(text_hash: str, now: datetime) -> Ticket | None:
+def _unused_code(text_hash: str, now: datetime) -> str:
+    """A new tracking code, after making sure the same text did not arrive a moment ago: both
+    questions in one query. 32**8 codes make a collision very unlikely; it is checked all the same."""
     since = now - timedelta(minutes=current_app.config["DUPLICATE_WINDOW_MINUTES"])
-    return db.session.scalars(
-        select(Ticket).where(Ticket.fingerprint == text_hash, Ticket.submitted_at >= since).order_by(Ticket.id).limit(1)
-    ).first()
-
-
-def _unused_code() -> str:
-    # 32**8 codes make a collision very unlikely; checking costs one indexed lookup.
+    earlier = (
+        select(Ticket.id)
+        .where(Ticket.fingerprint == text_hash, Ticket.submitted_at >= since)
+        .order_by(Ticket.id)
+        .limit(1)
+        .scalar_subquery()
+    )
     while True:
         code = codes.new_code()
-        if db.session.scalar(select(Ticket.id).where(Ticket.code == code)) is None:
+        taken = select(Ticket.id).where(Ticket.code == code).exists()
+        earlier_id, code_taken = db.session.execute(select(earlier, taken)).one()
+        if earlier_id is not None:
+            raise DuplicateSubmission(db.session.get_one(Ticket, earlier_id))
+        if not code_taken:
             return code
 
 

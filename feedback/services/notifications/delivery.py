@@ -89,7 +89,7 @@ def sweep(now: datetime | None = None) -> int:
     for notification in due:
         # Not again before a job has had the time to take it.
         notification.retry_at = now + lease
-    enqueue_delivery(due)
+    enqueue_delivery([notification.id for notification in due])
     commit_and_relay()
     return len(due)
 
@@ -103,7 +103,7 @@ def send_again(actor: User, notification_id: int) -> Notification:
     notification.status = "pending"
     notification.lease_until = None
     notification.retry_at = utcnow()
-    enqueue_delivery([notification])
+    enqueue_delivery([notification.id])
     commit_and_relay()
     return notification
 

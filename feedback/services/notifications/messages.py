@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from feedback.background.outbox import add_job
 from feedback.background.registry import DELIVER_NOTIFICATIONS
@@ -48,14 +49,14 @@ STAFF_KINDS: dict[str, str] = {
 BATCH_SIZE = 50
 
 
-def notify_event(ticket: Ticket, event: TicketEvent) -> list[Notification]:
+def notify_event(ticket: Ticket, event: TicketEvent) -> list[int]:
     """Write the messages a step of the engine owes, and enqueue their delivery."""
     max_age = timedelta(hours=current_app.config["NOTIFICATION_MAX_AGE_HOURS"])
     if event.created_at < utcnow() - max_age:
         # Imported or replayed history: news of it now would mislead.
         return []
     db.session.flush()
-    created: list[Notification] = []
+    created: list[int] = []
     action = Action(event.action)
     kind = SUBMITTER_KINDS.get(action)
     # Closing after the submitter's own rating needs no message; the others tell them.
@@ -82,7 +83,7 @@ def notify_event(ticket: Ticket, event: TicketEvent) -> list[Notification]:
     return created
 
 
-def notify_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime) -> list[Notification]:
+def notify_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime) -> list[int]:
     """A message to the submitter that no event causes (the rating reminder)."""
     return _to_submitter(ticket, key, kind, params, now)
 
@@ -98,29 +99,30 @@ def create(
     ticket: Ticket | None = None,
     user: User | None = None,
     params: dict[str, Any] | None = None,
-) -> Notification | None:
-    """Add the message unless one with this key exists; None when it does."""
-    if not recipient or db.session.scalar(select(Notification.id).where(Notification.key == key)):
+) -> int | None:
+    """Add the message unless one with this key exists; its id, or None when it does. One
+    statement: the unique key settles a race with another sweep or request, without a savepoint."""
+    if not recipient:
         return None
-    notification = Notification(
-        key=key, kind=kind, channel=channel, recipient=recipient, language=language,
-        ticket_id=ticket.id if ticket else None, user_id=user.id if user else None,
-        params=params or {}, created_at=now,
-        # The relay enqueues it at once; the sweep looks again only if it is still here later.
-        retry_at=utcnow() + timedelta(seconds=current_app.config["NOTIFICATION_LEASE_SECONDS"]),
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = (
+        insert(Notification)
+        .values(
+            key=key, kind=kind, channel=channel, recipient=recipient, language=language,
+            ticket_id=ticket.id if ticket else None, user_id=user.id if user else None,
+            params=params or {}, created_at=now,
+            # The relay enqueues it at once; the sweep looks again only if it is still here later.
+            retry_at=utcnow() + timedelta(seconds=current_app.config["NOTIFICATION_LEASE_SECONDS"]),
+        )
+        .on_conflict_do_nothing(index_elements=[Notification.key])
+        .returning(Notification.id)
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(notification)
-    except IntegrityError:
-        # Another sweep or request wrote the same key first.
-        return None
-    return notification
+    return db.session.scalar(statement)
 
 
-def enqueue_delivery(notifications: Sequence[Notification]) -> None:
+def enqueue_delivery(notification_ids: Sequence[int]) -> None:
     """Add delivery jobs to the outbox, in batches: one job per message would crowd the queue."""
-    ids = [notification.id for notification in notifications]
+    ids = list(notification_ids)
     for start in range(0, len(ids), BATCH_SIZE):
         add_job(DELIVER_NOTIFICATIONS, ids[start : start + BATCH_SIZE])
 
@@ -159,7 +161,7 @@ def officers_or_heads(ticket: Ticket) -> list[User]:
     return _active_users(Role.DEPARTMENT_OFFICER, ticket.department_id) or department_heads(ticket.department_id)
 
 
-def _to_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime) -> list[Notification]:
+def _to_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime) -> list[int]:
     contact = submitter_contact(ticket)
     if contact is None:
         return []
@@ -198,5 +200,5 @@ def _active_users(role: Role, department_id: int | None) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def _maybe(notification: Notification | None) -> list[Notification]:
-    return [notification] if notification is not None else []
+def _maybe(notification_id: int | None) -> list[int]:
+    return [notification_id] if notification_id is not None else []

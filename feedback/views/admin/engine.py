@@ -24,6 +24,7 @@ from feedback.forms.admin import (
     TryForm,
 )
 from feedback.i18n import current_language, localized
+from feedback.models import Category
 from feedback.services.deadlines.calendar import (
     DayAlreadyListed,
     add_calendar_exception,
@@ -35,7 +36,6 @@ from feedback.services.deadlines.forecast import forecast
 from feedback.services.deadlines.policies import (
     POLICY_FIELDS,
     CategoryPolicy,
-    as_policy,
     category_policies,
     default_policy_record,
     save_policy,
@@ -43,6 +43,7 @@ from feedback.services.deadlines.policies import (
 )
 from feedback.services.intake import catalog
 from feedback.services.intake.routing import RuleInUse, RuleRecord, routing_rules, save_rule
+from feedback.services.reference import Subject, as_policy
 from feedback.services.submitters import board
 from feedback.views.routes import Routes
 from workflows import TIMEZONE, DeadlinePolicy, Urgency
@@ -133,8 +134,8 @@ def edit_rule(rule_id: int) -> Response | tuple[str, int] | str:
 def _rule_page(record: RuleRecord | None) -> Response | tuple[str, int] | str:
     rule = record.rule if record else None
     form = RuleForm(data=_rule_data(record) if record else None)
-    categories = catalog.active_categories()
-    if rule is not None and rule.category is not None and rule.category not in categories:
+    categories: list[Subject | Category] = list(catalog.active_categories())
+    if rule is not None and rule.category is not None and all(c.id != rule.category.id for c in categories):
         # A rule may outlive its subject's place in the form; keep it choosable.
         categories.append(rule.category)
     form.department.choices = choices_from(
