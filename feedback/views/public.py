@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from feedback.extensions import limiter
@@ -26,6 +27,7 @@ from feedback.services.intake import catalog
 from feedback.services.intake.attachments import CleanFile
 from feedback.services.intake.rules import normalize_phone
 from feedback.services.intake.submissions import DuplicateSubmission, Submission, open_ticket, submit_ticket
+from feedback.services.reference import current
 from feedback.services.submitters import board
 from feedback.views.auth import safe_next
 from feedback.views.uploads import cleaned_files, files_were_sent
@@ -49,7 +51,8 @@ def submit() -> Response | tuple[str, int] | str:
 def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str, int] | str:
     """The submission form and what follows its POST. `actor` is the citizen's account, or the
     officer entering it on someone's behalf with `staff=True`."""
-    form = submission_form(staff=staff, **_profile_defaults(None if staff else actor))
+    defaults = _profile_defaults(None if staff else actor)
+    form = submission_form(staff=staff, **defaults)
     checking = request.method == "POST" and request.form.get("action") == "check"
     if not checking and form.validate_on_submit():
         files = cleaned_files(form.attachments)
@@ -62,15 +65,31 @@ def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str,
             session["receipt"] = {"code": receipt.code, "secret": receipt.secret}
             return redirect(url_for("staff.entered" if staff else ".submitted"))
     similar = _similar_to(form) if request.method == "POST" else []
-    files_dropped = request.method == "POST" and files_were_sent(form.attachments)
+
+    def render_fields() -> Markup:
+        return Markup(
+            render_template(
+                "public/_submission_fields.html",
+                form=form,
+                categories=catalog.active_categories(),
+                areas=catalog.filing_areas(),
+                similar=similar,
+                checked=checking,
+                staff=staff,
+            )
+        )
+
+    # An empty form is the same for everyone (its CSRF token is outside): rendered once per copy
+    # of the reference data and language. A form that comes back, or holds a profile, is rendered anew.
+    fresh = request.method == "GET" and not defaults
+    key = ("submission fields", staff, current_language())
+    fields = current().once(key, render_fields) if fresh else render_fields()
     page = render_template(
         "public/submit.html",
         form=form,
-        categories=catalog.active_categories(),
-        areas=catalog.filing_areas(),
-        similar=similar,
+        fields=fields,
         checked=checking,
-        files_dropped=files_dropped,
+        files_dropped=request.method == "POST" and files_were_sent(form.attachments),
         staff=staff,
     )
     return (page, 422) if form.errors and not checking else page

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis.connection import AbstractConnection
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 
 
 @dataclass
@@ -36,8 +36,11 @@ class Counts:
 
 
 @contextmanager
-def counting(engine: Engine, *, redis: bool = False) -> Iterator[Counts]:
-    counts = Counts(pre_ping=bool(engine.pool._pre_ping))
+def counting(engine: Engine | Connection, *, redis: bool = False) -> Iterator[Counts]:
+    """Counts while the block runs. The tests' `engine` is the connection every test runs on:
+    only its statements are counted there."""
+    pool = engine.pool if isinstance(engine, Engine) else None
+    counts = Counts(pre_ping=bool(pool is not None and pool._pre_ping))
 
     def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
         counts.statements.append(sql)
@@ -51,12 +54,9 @@ def counting(engine: Engine, *, redis: bool = False) -> Iterator[Counts]:
     def checkout(*_args: Any) -> None:
         counts.checkouts += 1
 
-    listeners = [
-        (engine, "before_cursor_execute", statement),
-        (engine, "begin", begin),
-        (engine, "commit", commit),
-        (engine.pool, "checkout", checkout),
-    ]
+    listeners: list[tuple[Any, str, Any]] = [(engine, "before_cursor_execute", statement)]
+    if pool is not None:
+        listeners += [(engine, "begin", begin), (engine, "commit", commit), (pool, "checkout", checkout)]
     for target, name, listener in listeners:
         event.listen(target, name, listener)
     send = AbstractConnection.send_packed_command
