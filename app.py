@@ -12,7 +12,7 @@ from flask import Flask
 
 from config import load_settings
 from feedback import cli, i18n
-from feedback.background import queues
+from feedback.background import outbox, queues
 from feedback.database import init_database
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
 from feedback.views import (
@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     init_login(login_manager)
     i18n.init_app(app)
     queues.init_app(app)
+    outbox.init_session_events()
 
 
 def register_blueprints(app: Flask) -> None:

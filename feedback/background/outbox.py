@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
-from sqlalchemy import select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, SessionTransaction
 
 from feedback.background.queues import get_queue, redis_connection
 from feedback.background.registry import JobRef
@@ -29,33 +30,50 @@ log = logging.getLogger(__name__)
 # A job that raises (the database restarting, a bug) is tried again with backoff, then kept
 # in RQ's failed registry, where administrators see it and can retry it.
 JOB_RETRY = Retry(max=3, interval=[10, 60, 300])
-# Rows this session added, so that the relay after the commit picks exactly those.
+# Jobs this transaction asked for: written in one statement as it commits.
 _PENDING = "outbox.pending"
 
 
-def add_job(job: JobRef, *args: Any) -> OutboxMessage:
-    message = OutboxMessage(func=job.path, args=list(args), queue=job.queue)
-    db.session.add(message)
-    db.session.info.setdefault(_PENDING, []).append(message)
-    return message
+def add_job(job: JobRef, *args: Any) -> None:
+    db.session.info.setdefault(_PENDING, []).append((job.path, list(args), job.queue))
 
 
-def add_job_once(job: JobRef, *args: Any) -> OutboxMessage:
+def add_job_once(job: JobRef, *args: Any) -> None:
     """Like add_job, but a job this transaction already asked for is not asked for again."""
-    pending: list[OutboxMessage] = db.session.info.get(_PENDING, [])
-    for message in pending:
-        if message.func == job.path and message.args == list(args):
-            return message
-    return add_job(job, *args)
+    if (job.path, list(args), job.queue) not in db.session.info.get(_PENDING, []):
+        add_job(job, *args)
 
 
 def commit_and_relay() -> None:
-    pending: list[OutboxMessage] = db.session.info.pop(_PENDING, [])
-    if pending:
-        db.session.flush()
-    messages = [_Message(m.id, m.func, m.args, m.queue) for m in pending]
+    """Commit, then enqueue the jobs the transaction asked for, from what was written."""
+    messages = _write_pending(db.session())
     db.session.commit()
     _enqueue(messages)
+
+
+def init_session_events() -> None:
+    """A commit that is not commit_and_relay's still writes the jobs (the sweep enqueues them);
+    a rollback forgets them with the rest of the transaction."""
+    if not event.contains(Session, "before_commit", _write_pending):
+        event.listen(Session, "before_commit", _write_pending)
+        event.listen(Session, "after_soft_rollback", _forget_pending)
+
+
+def _write_pending(session: Session) -> list[_Message]:
+    pending: list[tuple[str, list[Any], str]] = session.info.pop(_PENDING, [])
+    if not pending:
+        return []
+    now = utcnow()
+    ids = session.scalars(
+        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+        [{"func": func, "args": args, "queue": queue, "created_at": now} for func, args, queue in pending],
+    ).all()
+    return [_Message(message_id, *job) for message_id, job in zip(ids, pending, strict=True)]
+
+
+def _forget_pending(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        session.info.pop(_PENDING, None)
 
 
 def relay() -> int:

@@ -52,6 +52,12 @@ def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str,
     """The submission form and what follows its POST. `actor` is the citizen's account, or the
     officer entering it on someone's behalf with `staff=True`."""
     defaults = _profile_defaults(None if staff else actor)
+    if request.method == "GET" and not defaults:
+        # An empty form is the same for everyone but its CSRF token (outside the fields): its
+        # fields are rendered once per copy of the reference data and language.
+        key = ("submission fields", staff, current_language())
+        fields = current().once(key, lambda: _fields(submission_form(staff=staff), [], checked=False, staff=staff))
+        return _page(None, fields, checked=False, files_dropped=False, staff=staff)
     form = submission_form(staff=staff, **defaults)
     checking = request.method == "POST" and request.form.get("action") == "check"
     if not checking and form.validate_on_submit():
@@ -65,34 +71,30 @@ def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str,
             session["receipt"] = {"code": receipt.code, "secret": receipt.secret}
             return redirect(url_for("staff.entered" if staff else ".submitted"))
     similar = _similar_to(form) if request.method == "POST" else []
-
-    def render_fields() -> Markup:
-        return Markup(
-            render_template(
-                "public/_submission_fields.html",
-                form=form,
-                categories=catalog.active_categories(),
-                areas=catalog.filing_areas(),
-                similar=similar,
-                checked=checking,
-                staff=staff,
-            )
-        )
-
-    # An empty form is the same for everyone (its CSRF token is outside): rendered once per copy
-    # of the reference data and language. A form that comes back, or holds a profile, is rendered anew.
-    fresh = request.method == "GET" and not defaults
-    key = ("submission fields", staff, current_language())
-    fields = current().once(key, render_fields) if fresh else render_fields()
-    page = render_template(
-        "public/submit.html",
-        form=form,
-        fields=fields,
-        checked=checking,
-        files_dropped=request.method == "POST" and files_were_sent(form.attachments),
-        staff=staff,
-    )
+    fields = _fields(form, similar, checked=checking, staff=staff)
+    files_dropped = request.method == "POST" and files_were_sent(form.attachments)
+    page = _page(form, fields, checked=checking, files_dropped=files_dropped, staff=staff)
     return (page, 422) if form.errors and not checking else page
+
+
+def _fields(form: SubmissionForm, similar: list[tuple[Ticket, float]], *, checked: bool, staff: bool) -> Markup:
+    return Markup(
+        render_template(
+            "public/_submission_fields.html",
+            form=form,
+            categories=catalog.active_categories(),
+            areas=catalog.filing_areas(),
+            similar=similar,
+            checked=checked,
+            staff=staff,
+        )
+    )
+
+
+def _page(form: SubmissionForm | None, fields: Markup, *, checked: bool, files_dropped: bool, staff: bool) -> str:
+    return render_template(
+        "public/submit.html", form=form, fields=fields, checked=checked, files_dropped=files_dropped, staff=staff
+    )
 
 
 @bp.get("/submit/similar")

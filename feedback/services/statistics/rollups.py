@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, select, tuple_
+from sqlalchemy import Table, and_, delete, func, insert, select, tuple_
 
 from feedback.background.outbox import add_job_once
 from feedback.background.registry import UPDATE_STATISTICS
@@ -393,5 +393,5 @@ def mark_changed(ticket: Ticket) -> None:
     """Called with every event: the statistics job will recompute this ticket's cells."""
     if ticket.id is None:
         db.session.flush()
-    db.session.add(StatChange(ticket_id=ticket.id))
+    db.session.execute(insert(StatChange).values(ticket_id=ticket.id))
     add_job_once(UPDATE_STATISTICS)
