@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import TextIO
 
 import click
@@ -13,7 +12,7 @@ from flask.cli import with_appcontext
 
 from feedback.background.embedded import EmbeddedWorker
 from feedback.background.queues import QUEUE_NAMES, is_embedded, redis_connection
-from feedback.background.workers import AppWorker, make_worker
+from feedback.background.workers import AppSimpleWorker, make_worker
 from feedback.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, is_seeded, seed_demo, seed_sample_tickets
 from feedback.extensions import db
 from feedback.jobs import update_statistics
@@ -93,9 +92,10 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if is_embedded(app):
         raise click.UsageError("Set REDIS_URL: without it, `flask serve` runs the worker in-process.")
-    # A forked work horse must not reuse the parent's database connections.
-    os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
-    worker = make_worker(app, AppWorker, queues or QUEUE_NAMES)
+    # Jobs run in the worker's own process: they are short, idempotent database work, and a
+    # work horse forked for each cost more CPU than the job itself (bench/README.md). The
+    # supervisor restarts a worker that dies; RQ retries what it held.
+    worker = make_worker(app, AppSimpleWorker, queues or QUEUE_NAMES)
     click.echo(f"Worker on {', '.join(q.name for q in worker.queues)} at {redis_connection(app)}")
     worker.work(burst=burst, with_scheduler=True)
 

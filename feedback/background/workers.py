@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-from rq import SimpleWorker, Worker
+from rq import SimpleWorker
 from rq.job import Job
 from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
@@ -32,12 +32,8 @@ class _AppContextMixin(_MixedInto):
             return super().perform_job(job, queue, *args, **kwargs)
 
 
-class AppWorker(_AppContextMixin, Worker):
-    """The production worker: forks a work horse per job."""
-
-
 class AppSimpleWorker(_AppContextMixin, SimpleWorker):
-    """Runs jobs in the calling process: the tests use it to execute real jobs."""
+    """Runs each job in the worker's own process: `flask worker`, and the tests' real jobs."""
 
 
 class ThreadWorker(AppSimpleWorker):

@@ -25,7 +25,7 @@ def require_redis_server() -> None:
             "for the tests that stop Redis or kill workers"
         )
     if not Path("/proc/self/stat").exists():
-        pytest.skip("killing a worker with its work horse needs Linux's /proc to find the horse")
+        pytest.skip("killing a worker with its children needs Linux's /proc to find them")
 
 
 class RedisServer:

@@ -41,7 +41,7 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL, as the kernel's OOM killer or a pulled plug would: the worker's process group
-        (the worker and its scheduler) and the work horse, which RQ puts in a group of its own."""
+        (the worker and its scheduler), and any child that RQ put in a group of its own."""
         assert self._process is not None
         tree = _process_tree(self._process.pid)
         os.killpg(self._process.pid, signal.SIGKILL)
