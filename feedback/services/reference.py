@@ -19,7 +19,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import Area, CalendarException, Category, DeadlinePolicyRecord, Department, ReferenceVersion
+from feedback.models import Area, CalendarException, Category, DeadlinePolicyRecord, Department
 from feedback.models import RoutingRule as RoutingRuleRecord
 from feedback.text import fold
 from workflows import Clock, DeadlinePolicy, Rule, Urgency, WorkingCalendar
@@ -94,7 +94,8 @@ def current() -> Reference:
     if cached is not None:
         return cached
     holder = _holder(current_app)
-    stamp = db.session.scalar(select(ReferenceVersion.stamp).where(ReferenceVersion.id == 1))
+    # Plain SQL: this runs on every request that needs the copy, the form's GET among them.
+    stamp = db.session.connection().exec_driver_sql("SELECT stamp FROM reference_version WHERE id = 1").scalar()
     with holder.lock:
         reference = holder.reference
         if reference is None or reference.stamp != stamp:

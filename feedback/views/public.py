@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -55,9 +56,19 @@ def submission_page(*, actor: User | None, staff: bool) -> Response | tuple[str,
     if request.method == "GET" and not defaults:
         # An empty form is the same for everyone but its CSRF token (outside the fields): its
         # fields are rendered once per copy of the reference data and language.
-        key = ("submission fields", staff, current_language())
-        fields = current().once(key, lambda: _fields(submission_form(staff=staff), [], checked=False, staff=staff))
-        return _page(None, fields, checked=False, files_dropped=False, staff=staff)
+        language, reference = current_language(), current()
+        fields = reference.once(
+            ("submission fields", staff, language),
+            lambda: _fields(submission_form(staff=staff), [], checked=False, staff=staff),
+        )
+        if staff or current_user.is_authenticated or request.query_string or session.get("_flashes"):
+            return _page(None, fields, checked=False, files_dropped=False, staff=staff)
+        # For a visitor without an account, the whole page is the same but for its CSRF token.
+        page = reference.once(
+            ("submission page", language),
+            lambda: _page(None, fields, checked=False, files_dropped=False, staff=False, token=_TOKEN_SLOT),
+        )
+        return page.replace(_TOKEN_SLOT, generate_csrf())
     form = submission_form(staff=staff, **defaults)
     checking = request.method == "POST" and request.form.get("action") == "check"
     if not checking and form.validate_on_submit():
@@ -91,9 +102,21 @@ def _fields(form: SubmissionForm, similar: list[tuple[Ticket, float]], *, checke
     )
 
 
-def _page(form: SubmissionForm | None, fields: Markup, *, checked: bool, files_dropped: bool, staff: bool) -> str:
+# Where a page rendered once takes each visitor's own CSRF token.
+_TOKEN_SLOT = "csrf-token-of-this-visitor"
+
+
+def _page(
+    form: SubmissionForm | None, fields: Markup, *, checked: bool, files_dropped: bool, staff: bool, token: str = ""
+) -> str:
     return render_template(
-        "public/submit.html", form=form, fields=fields, checked=checked, files_dropped=files_dropped, staff=staff
+        "public/submit.html",
+        form=form,
+        fields=fields,
+        checked=checked,
+        files_dropped=files_dropped,
+        staff=staff,
+        token=token or generate_csrf(),
     )
 
 
