@@ -20,5 +20,13 @@ def make_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
 
 
 def stop_server(server: BaseWSGIServer) -> None:
+    """Stop a server that `run()` serves in another thread: its own loop closes every socket
+    (closing them from here would pull them from under its select), and `run()` returns."""
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    # Requests under way finish first: they wake the loop to send their answers.
     server.task_dispatcher.shutdown()
-    server.close()
+    server.trigger.pull_trigger(close_all)

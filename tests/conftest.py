@@ -278,4 +278,5 @@ def live_server(live_app: Flask) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     stop_server(server)
+    thread.join(10)
     worker.stop()
