@@ -247,14 +247,16 @@ def admin(login: Callable[..., TestResponse]) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The live server's app, for a test that must set up what no page can (a failed message)."""
+def live_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The live server's app, for a test that must set up what no page can (a failed message).
+    A test module may add settings in LIVE_APP_SETTINGS, as an operator would in the environment."""
     app = create_app(
         {
             "SECRET_KEY": "browser-test",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}",
             "REDIS_URL": None,
             "EMBEDDED_WORKER_INTERVAL": 0.2,
+            **getattr(request.module, "LIVE_APP_SETTINGS", {}),
         }
     )
     with app.app_context():

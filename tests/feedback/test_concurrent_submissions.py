@@ -1,15 +1,13 @@
 """Many citizens at once on the embedded default (`make run`: SQLite, waitress, the embedded
-worker): simultaneous submissions all succeed, and a failure page says truthfully whether what
-was sent was saved."""
+worker: the live server of tests/conftest.py): simultaneous submissions all succeed, and a
+failure page says truthfully whether what was sent was saved."""
 
 from __future__ import annotations
 
 import re
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
@@ -17,34 +15,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
-from app import create_app
 from feedback.extensions import db
 from feedback.models import Category, Notification, Ticket, TicketEvent, TicketStat
-from tests.conftest import csrf_token, migrate_and_seed
+from tests.conftest import csrf_token
 from tests.support.waiting import wait_for
 
 SIMULTANEOUS = 20
+# Every visitor here comes from 127.0.0.1: the submission limit raised, as an operator would for a load test.
+LIVE_APP_SETTINGS = {"SUBMIT_RATE_LIMIT": "1000 per minute"}
 CATEGORY = re.compile(r'<option value="(\d+)"[^>]*>')
-
-
-@pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    # As `make run` configures it, with the submission limit raised as an operator would for a
-    # load test: every visitor here comes from 127.0.0.1.
-    app = create_app(
-        {
-            "SECRET_KEY": "concurrency-test",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp_path_factory.mktemp('busy')) / 'busy.sqlite3'}",
-            "REDIS_URL": None,
-            "SUBMIT_RATE_LIMIT": "1000 per minute",
-            "EMBEDDED_WORKER_INTERVAL": 0.2,
-        }
-    )
-    with app.app_context():
-        migrate_and_seed()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def visit_and_submit(base_url: str, category_id: str, start: threading.Barrier) -> requests.Response:

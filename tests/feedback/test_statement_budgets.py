@@ -7,15 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from feedback.codes import link_token
 from feedback.extensions import db
-from feedback.models import Area, Category, Department, User
+from feedback.models import Category, Department, Ticket, User
 from feedback.services.handling.actions import accept_ticket, assign_ticket, post_progress_update
-from feedback.services.intake.submissions import Submission, submit_ticket
 from tests.conftest import CSRF_PATTERN as CSRF
+from tests.conftest import id_of
 from tests.support.counting import counting
 
 # Statements for one view of each page; measured, then fixed here. A page that needs one more
@@ -44,31 +46,30 @@ def statements(app: Flask, view: Callable[[], Any]) -> list[str]:
     return [sql for sql in counts.statements if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO"))]
 
 
-def file(app: Flask, title: str, *, history: int = 0) -> tuple[int, str, str]:
-    """A published ticket, accepted and assigned, with `history` progress updates; its id, code
-    and secret."""
+@pytest.fixture
+def handled(app: Flask, make_ticket: Callable[..., int]) -> Callable[..., int]:
+    """A ticket submitted, accepted into SXD and assigned, with `history` progress updates."""
+
+    def make(title: str, history: int = 0) -> int:
+        ticket_id = make_ticket(title=title)
+        with app.app_context():
+            staff = {u.email: u for u in db.session.scalars(select(User).where(User.email.like("%.sxd@example.org")))}
+            intake = db.session.scalars(select(User).where(User.email == "intake@example.org")).one()
+            accept_ticket(intake, ticket_id, id_of(app, Department, code="SXD"))
+            officer = staff["officer.sxd@example.org"]
+            assign_ticket(staff["head.sxd@example.org"], ticket_id, officer.id)
+            for number in range(history):
+                post_progress_update(officer, ticket_id, f"Đã kiểm tra lần {number + 1}, đang xử lý tiếp.")
+        return ticket_id
+
+    return make
+
+
+def tracking_path(app: Flask, ticket_id: int) -> str:
+    """The private link the submitter's messages carry."""
     with app.app_context():
-        receipt = submit_ticket(
-            Submission(
-                kind="feedback",
-                category_id=db.session.scalar(select(Category.id).where(Category.code == "GTDB")),
-                area_id=db.session.scalar(select(Area.id).where(Area.name == "Phường Nha Trang")),
-                title=title,
-                description=f"{title}: kéo dài nhiều ngày, đề nghị cơ quan chức năng kiểm tra.",
-                notify_by="email",
-                email="dan@example.org",
-            ),
-            actor=None,
-        )
-        intake = db.session.scalars(select(User).where(User.email == "intake@example.org")).one()
-        sxd = db.session.scalars(select(Department).where(Department.code == "SXD")).one()
-        accept_ticket(intake, receipt.ticket.id, sxd.id)
-        head = db.session.scalars(select(User).where(User.email == "head.sxd@example.org")).one()
-        officer = db.session.scalars(select(User).where(User.email == "officer.sxd@example.org")).one()
-        assign_ticket(head, receipt.ticket.id, officer.id)
-        for number in range(history):
-            post_progress_update(officer, receipt.ticket.id, f"Đã kiểm tra lần {number + 1}, đang xử lý tiếp.")
-        return receipt.ticket.id, receipt.code, receipt.secret
+        ticket = db.session.get_one(Ticket, ticket_id)
+        return f"/track/{ticket.code}/{link_token(app.config['SECRET_KEY'], ticket.code, ticket.secret_hash)}"
 
 
 def counted(app: Flask, view: Callable[[], Any]) -> int:
@@ -102,45 +103,38 @@ def test_the_submission_form_and_a_submission(app: Flask, client: FlaskClient, d
     assert len(sent) <= BUDGETS["submission"], "\n".join(s[:150] for s in sent)
 
 
-def test_the_tracking_page_costs_the_same_however_long_the_history(
-    app: Flask, client: FlaskClient, database: None
+@pytest.mark.parametrize(
+    ("page", "who"), [("tracking page", None), ("ticket page", "officer.sxd@example.org")]
+)
+def test_a_ticket_costs_the_same_however_long_its_history(
+    app: Flask, client: FlaskClient, login: Callable[..., Any], handled: Callable[..., int], page: str, who: str | None
 ) -> None:
-    _, short_code, short_secret = file(app, "Đèn đường hỏng")
-    _, long_code, long_secret = file(app, "Ổ gà trên đường", history=5)
-    short = counted(app, lambda: client.get(f"/track/{short_code}/{short_secret}"))
-    long = counted(app, lambda: client.get(f"/track/{long_code}/{long_secret}"))
-    assert short == long <= BUDGETS["tracking page"], (short, long)
+    if who:
+        login(who)
+    short, long = handled("Đèn đường hỏng"), handled("Ổ gà trên đường", history=5)
+
+    paths = [
+        tracking_path(app, ticket_id) if page == "tracking page" else f"/staff/tickets/{ticket_id}"
+        for ticket_id in (short, long)
+    ]
+    counts = [counted(app, lambda path=path: client.get(path)) for path in paths]
+    assert counts[0] == counts[1] <= BUDGETS[page], counts
 
 
-def test_the_public_board_costs_the_same_however_many_tickets(app: Flask, client: FlaskClient, database: None) -> None:
+@pytest.mark.parametrize(
+    ("page", "path", "who"),
+    [("public board", "/board/", None), ("staff inbox", "/staff/", "officer.sxd@example.org")],
+)
+def test_a_list_costs_the_same_however_many_tickets(
+    app: Flask, client: FlaskClient, login: Callable[..., Any], handled: Callable[..., int],
+    page: str, path: str, who: str | None,
+) -> None:
+    if who:
+        login(who)
     for n in range(2):
-        file(app, f"Đèn đường hỏng số {n}")
-    few = counted(app, lambda: client.get("/board/"))
+        handled(f"Đèn đường hỏng số {n}")
+    few = counted(app, lambda: client.get(path))
     for n in range(6):
-        file(app, f"Ổ gà trên đường số {n}", history=2)
-    many = counted(app, lambda: client.get("/board/"))
-    assert few == many <= BUDGETS["public board"], (few, many)
-
-
-def test_the_staff_inbox_costs_the_same_however_many_tickets(
-    app: Flask, client: FlaskClient, login: Callable[..., Any]
-) -> None:
-    login("officer.sxd@example.org")
-    for n in range(2):
-        file(app, f"Đèn đường hỏng số {n}")
-    few = counted(app, lambda: client.get("/staff/"))
-    for n in range(6):
-        file(app, f"Ổ gà trên đường số {n}", history=2)
-    many = counted(app, lambda: client.get("/staff/"))
-    assert few == many <= BUDGETS["staff inbox"], (few, many)
-
-
-def test_the_ticket_page_costs_the_same_however_long_the_history(
-    app: Flask, client: FlaskClient, login: Callable[..., Any]
-) -> None:
-    login("officer.sxd@example.org")
-    short_id, _, _ = file(app, "Đèn đường hỏng")
-    long_id, _, _ = file(app, "Ổ gà trên đường", history=5)
-    short = counted(app, lambda: client.get(f"/staff/tickets/{short_id}"))
-    long = counted(app, lambda: client.get(f"/staff/tickets/{long_id}"))
-    assert short == long <= BUDGETS["ticket page"], (short, long)
+        handled(f"Ổ gà trên đường số {n}", history=2)
+    many = counted(app, lambda: client.get(path))
+    assert few == many <= BUDGETS[page], (few, many)

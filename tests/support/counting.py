@@ -1,7 +1,7 @@
 """Counting what a request costs the database and Redis: statements, transactions, round trips.
 
 Used by the tests that hold each page to a number of statements (an N+1 fails them) and by
-bench/submission_cost.py. Round trips to the database are the statements plus each transaction's
+bench/page_cost.py. Round trips to the database are the statements plus each transaction's
 BEGIN and COMMIT (psycopg sends them apart) plus the pool's pre-ping of each checkout; to Redis,
 each command or pipeline sent.
 """
