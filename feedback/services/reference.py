@@ -55,12 +55,26 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """A department, as lists and choices show it; `external` for an outside body."""
+
+    id: int
+    code: str
+    name_vi: str
+    name_en: str
+    external: bool
+
+
+@dataclass(frozen=True)
 class Reference:
     stamp: int
     subjects: tuple[Subject, ...]
     # The filing areas, by name; every area, the province and its leaves alike, by id.
     places: tuple[Place, ...]
     areas: Mapping[int, Place]
+    # Every area, each followed by the areas below it, siblings by name: filters on any level.
+    tree: tuple[Place, ...]
+    units: tuple[Unit, ...]
     rules: tuple[Rule, ...]
     department_ids: Mapping[str, int]
     intake_code: str
@@ -155,6 +169,15 @@ def _read(stamp: int) -> Reference:
 
     every = {area.id: Place(area.id, area.code, area.name, fold(area.name), path(area)) for area in areas}
     places = tuple(sorted((every[area.id] for area in areas if area.id not in parents), key=lambda p: p.name))
+    children: dict[int | None, list[Area]] = {}
+    for area in sorted(areas, key=lambda a: a.name):
+        children.setdefault(area.parent_id, []).append(area)
+    tree: list[Place] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        node = stack.pop()
+        tree.append(every[node.id])
+        stack.extend(reversed(children.get(node.id, [])))
     categories = session.scalars(select(Category).order_by(Category.id)).all()
     codes = {category.id: category.code for category in categories}
     subjects = tuple(
@@ -165,7 +188,7 @@ def _read(stamp: int) -> Reference:
         for c in categories
         if c.active
     )
-    departments = session.execute(select(Department.id, Department.code, Department.is_intake)).all()
+    departments = session.scalars(select(Department).order_by(Department.id)).all()
     department_codes = {row.id: row.code for row in departments}
     rules = tuple(
         Rule(
@@ -183,6 +206,8 @@ def _read(stamp: int) -> Reference:
         subjects=subjects,
         places=places,
         areas=every,
+        tree=tuple(tree),
+        units=tuple(Unit(d.id, d.code, d.name_vi, d.name_en, d.external) for d in departments),
         rules=rules,
         department_ids={row.code: row.id for row in departments},
         intake_code=next((row.code for row in departments if row.is_intake), ""),

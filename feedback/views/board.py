@@ -29,7 +29,7 @@ def index() -> str:
     form = BoardFilterForm(request.args)
     form.category.choices = choices_from(catalog.category_choices(), _("All subjects"))
     form.area.choices = choices_from(
-        ((area.id, area.name) for area in board.areas_in_tree_order()), _("All places")
+        ((area.id, area.name) for area in catalog.areas_in_tree_order()), _("All places")
     )
     filters, kept = _filters_from(form)
     result = board.published_tickets(filters, request.args.get("page", 1, type=int), PER_PAGE)

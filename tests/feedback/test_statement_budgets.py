@@ -29,10 +29,10 @@ BUDGETS = {
     # outbox's two jobs (one INSERT on PostgreSQL, two on SQLite).
     "submission": 8,
     "tracking page": 7,
-    "public board": 4,
-    "staff inbox": 15,
+    "public board": 3,
+    "staff inbox": 10,
     # With the audit entry of reading a ticket's personal data.
-    "ticket page": 22,
+    "ticket page": 18,
 }
 
 

@@ -178,7 +178,6 @@ def assignable_officers(user: User) -> list[User]:
             User.active.is_(True),
             User.role.in_([Role.DEPARTMENT_OFFICER.value, Role.DEPARTMENT_HEAD.value]),
         )
-        .options(selectinload(User.department))
         .order_by(User.department_id, User.name, User.id)
     )
     if user.workflow_role not in SEES_EVERYTHING:

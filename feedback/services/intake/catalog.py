@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from feedback.extensions import db
 from feedback.i18n import localized
-from feedback.models import Department
-from feedback.services.reference import Place, Subject, current
+from feedback.services.reference import Place, Subject, Unit, current
 from feedback.text import fold
 
 
@@ -48,9 +44,11 @@ def _without_unit_prefix(folded: str) -> str:
     return folded
 
 
-def handling_departments() -> list[Department]:
-    return list(
-        db.session.scalars(
-            select(Department).where(Department.external.is_(False)).order_by(Department.id)
-        )
-    )
+def handling_departments() -> list[Unit]:
+    """The departments tickets can go to: not the outside bodies."""
+    return [unit for unit in current().units if not unit.external]
+
+
+def areas_in_tree_order() -> list[Place]:
+    """Every area, each followed by the areas below it, siblings by name: filters on any level."""
+    return list(current().tree)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from feedback.codes import normalize_code
 from feedback.extensions import db
-from feedback.models import Area, Ticket, TicketFollower, User
+from feedback.models import Ticket, TicketFollower, User
 from feedback.services.errors import NotFoundError
 from feedback.services.ticket_filters import TicketFilters, filter_conditions
 from feedback.text import shingles, similarity
@@ -139,18 +139,3 @@ def _follower(ticket: Ticket, email: str) -> TicketFollower | None:
 def follower_count(ticket: Ticket) -> int:
     query = select(func.count(TicketFollower.id)).where(TicketFollower.ticket_id == ticket.id)
     return db.session.scalar(query) or 0
-
-
-def areas_in_tree_order() -> list[Area]:
-    """Every area, each followed by the areas below it, siblings by name: the board filters on any level."""
-    areas = list(db.session.scalars(select(Area).order_by(Area.name)))
-    children: dict[int | None, list[Area]] = {}
-    for area in areas:
-        children.setdefault(area.parent_id, []).append(area)
-    ordered: list[Area] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:
-        area = stack.pop()
-        ordered.append(area)
-        stack.extend(reversed(children.get(area.id, [])))
-    return ordered

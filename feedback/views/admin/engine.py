@@ -44,7 +44,6 @@ from feedback.services.deadlines.policies import (
 from feedback.services.intake import catalog
 from feedback.services.intake.routing import RuleInUse, RuleRecord, routing_rules, save_rule
 from feedback.services.reference import Subject, as_policy
-from feedback.services.submitters import board
 from feedback.views.routes import Routes
 from workflows import TIMEZONE, DeadlinePolicy, Urgency
 
@@ -142,7 +141,7 @@ def _rule_page(record: RuleRecord | None) -> Response | tuple[str, int] | str:
         ((d.id, localized(d, "name")) for d in catalog.handling_departments()), _("Choose a department")
     )
     form.category.choices = choices_from(((c.id, localized(c, "name")) for c in categories), _("Any subject"))
-    form.area.choices = choices_from(((a.id, a.name) for a in board.areas_in_tree_order()), _("The whole province"))
+    form.area.choices = choices_from(((a.id, a.name) for a in catalog.areas_in_tree_order()), _("The whole province"))
     if form.validate_on_submit():
         try:
             saved = save_rule(

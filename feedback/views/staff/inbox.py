@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -21,7 +21,7 @@ from feedback.services.handling import cooperation
 from feedback.services.handling import inbox as inbox_service
 from feedback.services.handling.inbox import BulkOutcome, InboxQuery, Refusal
 from feedback.services.intake import catalog
-from feedback.services.submitters.board import areas_in_tree_order
+from feedback.services.reference import current
 from feedback.views.paging import page_numbers
 from feedback.views.routes import Routes
 from feedback.views.staff.page import refusal_message
@@ -85,7 +85,7 @@ def _refusal_text(refusal: Refusal) -> str:
 def _inbox_page(bulk_form: BulkForm) -> str:
     form = InboxFilterForm(request.args)
     form.category.choices = choices_from(catalog.category_choices(), _("All subjects"))
-    form.area.choices = choices_from(((area.id, area.name) for area in areas_in_tree_order()), _("All places"))
+    form.area.choices = choices_from(((area.id, area.name) for area in catalog.areas_in_tree_order()), _("All places"))
     form.assignee.choices = assignee_choices(_officer_choices())
     query, kept = _query_from(form)
     result = inbox_service.inbox_page(current_user, query, request.args.get("page", 1, type=int))
@@ -129,12 +129,17 @@ def _query_from(form: InboxFilterForm) -> tuple[InboxQuery, dict[str, str]]:
 
 
 def _officer_choices() -> list[SelectChoice]:
-    """The officers by department, the department as the group's label."""
-    return [
-        SelectChoice(str(officer.id), officer.name, optgroup=localized(officer.department, "name"))
-        for officer in inbox_service.assignable_officers(current_user)
-        if officer.department is not None
-    ]
+    """The officers by department, the department as the group's label. Both of the page's
+    forms list them: read once per request."""
+    if "officer_choices" not in g:
+        units = {unit.id: localized(unit, "name") for unit in current().units}
+        g.officer_choices = [
+            SelectChoice(str(officer.id), officer.name, optgroup=units[officer.department_id])
+            for officer in inbox_service.assignable_officers(current_user)
+            if officer.department_id in units
+        ]
+    choices: list[SelectChoice] = g.officer_choices
+    return choices
 
 
 def _bulk_form(**kwargs: object) -> BulkForm:
