@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 JOB_RETRY = Retry(max=3, interval=[10, 60, 300])
 # Jobs this transaction asked for: written in one statement as it commits.
 _PENDING = "outbox.pending"
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 
 def add_job(job: JobRef, *args: Any) -> None:
@@ -64,10 +66,9 @@ def _write_pending(session: Session) -> list[_Message]:
     if not pending:
         return []
     now = utcnow()
-    ids = session.scalars(
-        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-        [{"func": func, "args": args, "queue": queue, "created_at": now} for func, args, queue in pending],
-    ).all()
+    ids = session.connection().execute(
+        _INSERT, [{"func": func, "args": args, "queue": queue, "created_at": now} for func, args, queue in pending]
+    ).scalars().all()
     return [_Message(message_id, *job) for message_id, job in zip(ids, pending, strict=True)]
 
 

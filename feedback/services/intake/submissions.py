@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from feedback import codes
 from feedback.background.outbox import commit_and_relay
@@ -148,21 +148,25 @@ def searchable_text(ticket: Ticket) -> str:
     return fold(" ".join(part or "" for part in (ticket.title, ticket.description, ticket.address, ticket.answer)))
 
 
+# Made once, run with each submission's values: is the same text here already, is the code taken.
+_EARLIER = (
+    select(Ticket.id)
+    .where(Ticket.fingerprint == bindparam("fingerprint"), Ticket.submitted_at >= bindparam("since"))
+    .order_by(Ticket.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_CHECK = select(_EARLIER, select(Ticket.id).where(Ticket.code == bindparam("code")).exists())
+
+
 def _unused_code(text_hash: str, now: datetime) -> str:
     """A new tracking code, after making sure the same text did not arrive a moment ago: both
     questions in one query. 32**8 codes make a collision very unlikely; it is checked all the same."""
     since = now - timedelta(minutes=current_app.config["DUPLICATE_WINDOW_MINUTES"])
-    earlier = (
-        select(Ticket.id)
-        .where(Ticket.fingerprint == text_hash, Ticket.submitted_at >= since)
-        .order_by(Ticket.id)
-        .limit(1)
-        .scalar_subquery()
-    )
     while True:
         code = codes.new_code()
-        taken = select(Ticket.id).where(Ticket.code == code).exists()
-        earlier_id, code_taken = db.session.execute(select(earlier, taken)).one()
+        found = {"fingerprint": text_hash, "since": since, "code": code}
+        earlier_id, code_taken = db.session.connection().execute(_CHECK, found).one()
         if earlier_id is not None:
             raise DuplicateSubmission(db.session.get_one(Ticket, earlier_id))
         if not code_taken:

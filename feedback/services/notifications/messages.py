@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -47,6 +47,12 @@ STAFF_KINDS: dict[str, str] = {
     Action.REQUEST_CONTRIBUTION: "contribution_requested",
 }
 BATCH_SIZE = 50
+# Made once: building a statement costs more than running it. Core, not the ORM: no object to keep.
+_NOTIFICATION = cast(Table, Notification.__table__)
+_INSERT_UNLESS_KEPT = {
+    name: insert(_NOTIFICATION).on_conflict_do_nothing(index_elements=["key"]).returning(_NOTIFICATION.c.id)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
 
 
 def notify_event(ticket: Ticket, event: TicketEvent) -> list[int]:
@@ -104,20 +110,15 @@ def create(
     statement: the unique key settles a race with another sweep or request, without a savepoint."""
     if not recipient:
         return None
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    statement = (
-        insert(Notification)
-        .values(
-            key=key, kind=kind, channel=channel, recipient=recipient, language=language,
-            ticket_id=ticket.id if ticket else None, user_id=user.id if user else None,
-            params=params or {}, created_at=now,
-            # The relay enqueues it at once; the sweep looks again only if it is still here later.
-            retry_at=utcnow() + timedelta(seconds=current_app.config["NOTIFICATION_LEASE_SECONDS"]),
-        )
-        .on_conflict_do_nothing(index_elements=[Notification.key])
-        .returning(Notification.id)
-    )
-    return db.session.scalar(statement)
+    connection = db.session.connection()
+    values = {
+        "key": key, "kind": kind, "channel": channel, "recipient": recipient, "language": language,
+        "ticket_id": ticket.id if ticket else None, "user_id": user.id if user else None,
+        "params": params or {}, "created_at": now,
+        # The relay enqueues it at once; the sweep looks again only if it is still here later.
+        "retry_at": utcnow() + timedelta(seconds=current_app.config["NOTIFICATION_LEASE_SECONDS"]),
+    }
+    return connection.execute(_INSERT_UNLESS_KEPT[connection.dialect.name], values).scalar()
 
 
 def enqueue_delivery(notification_ids: Sequence[int]) -> None:

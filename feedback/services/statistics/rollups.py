@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, delete, func, insert, select, tuple_
 
@@ -393,5 +393,5 @@ def mark_changed(ticket: Ticket) -> None:
     """Called with every event: the statistics job will recompute this ticket's cells."""
     if ticket.id is None:
         db.session.flush()
-    db.session.execute(insert(StatChange).values(ticket_id=ticket.id))
+    db.session.connection().execute(insert(cast(Table, StatChange.__table__)), {"ticket_id": ticket.id})
     add_job_once(UPDATE_STATISTICS)
