@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Ticket, User, utcnow
+from feedback.services import reference
 from feedback.services.deadlines.calendar import working_calendar
 from feedback.services.deadlines.escalation import open_unpaused, ticket_batches
-from feedback.services.deadlines.policies import category_policy_records
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.notifications.messages import (
     create,
@@ -39,7 +39,7 @@ def post_owed_progress_updates(now: datetime | None = None) -> int:
     now = now or utcnow()
     # N working days are at least N calendar days: only tickets silent that long can be owed one,
     # so a sweep every ten minutes does not walk every open ticket.
-    shortest = min((r.progress_update_every_days for r in category_policy_records().values()), default=1)
+    shortest = min((p.progress_update_every_days for p in reference.current().policies.values()), default=1)
     query = open_unpaused().where(
         Ticket.accepted_at.is_not(None),
         func.coalesce(Ticket.progress_at, Ticket.accepted_at) < now - timedelta(days=shortest),
