@@ -13,10 +13,16 @@ from feedback.services.statistics import rebuild, rollups
 
 
 @fulfils(registry.UPDATE_STATISTICS)
-@single_run("statistics")
-def update_statistics() -> int:
+def update_statistics() -> int | None:
     """Bring the statistics rollups up to date with the changed tickets and the deadlines passed
-    since the last run; returns how many tickets were recomputed."""
+    since the last run; returns how many tickets were recomputed (None: another run was busy)."""
+    # Before the lock: a change committed from now on asks for a run of its own.
+    outbox.clear_nudge(registry.UPDATE_STATISTICS)
+    return _update_statistics_alone()
+
+
+@single_run("statistics")
+def _update_statistics_alone() -> int:
     return rollups.update()
 
 

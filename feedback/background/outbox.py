@@ -6,6 +6,11 @@ row that is not there yet, and it does so from what it wrote, in one Redis round
 reading the rows back or writing to them again: the worker marks a row taken when it starts the
 job (`mark_taken`). When Redis is unreachable the rows wait for the periodic sweep, which
 enqueues the rows not taken whose job Redis does not hold.
+
+A job whose work the database keeps anyway (the statistics changes to apply) needs no row: a
+transaction *nudges* it, and the relay enqueues it only when no run is already waiting, so a
+burst of commits costs one run. The job clears the nudge as it starts; its periodic run covers
+a nudge that Redis never received.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ log = logging.getLogger(__name__)
 JOB_RETRY = Retry(max=3, interval=[10, 60, 300])
 # Jobs this transaction asked for: written in one statement as it commits.
 _PENDING = "outbox.pending"
+_NUDGES = "outbox.nudges"
+# Longer than a queued run waits in practice; if it expires first, a run more is harmless.
+NUDGE_SECONDS = 10 * 60
 _OUTBOX = cast(Table, OutboxMessage.__table__)
 _INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
@@ -40,25 +48,39 @@ def add_job(job: JobRef, *args: Any) -> None:
     db.session.info.setdefault(_PENDING, []).append((job.path, list(args), job.queue))
 
 
-def add_job_once(job: JobRef, *args: Any) -> None:
-    """Like add_job, but a job this transaction already asked for is not asked for again."""
-    if (job.path, list(args), job.queue) not in db.session.info.get(_PENDING, []):
-        add_job(job, *args)
+def nudge(job: JobRef) -> None:
+    """Ask for a run of a job that takes no arguments and finds its work in the database."""
+    db.session.info.setdefault(_NUDGES, set()).add(job)
+
+
+def clear_nudge(job: JobRef) -> None:
+    """Called by the job as it starts: what commits from now on needs another run."""
+    redis_connection().delete(_nudge_key(job))
 
 
 def commit_and_relay() -> None:
     """Commit, then enqueue the jobs the transaction asked for, from what was written."""
-    messages = _write_pending(db.session())
-    db.session.commit()
-    _enqueue(messages)
+    session = db.session()
+    messages = _write_pending(session)
+    nudges = session.info.pop(_NUDGES, set())
+    session.commit()
+    _enqueue(messages, nudges)
 
 
 def init_session_events() -> None:
-    """A commit that is not commit_and_relay's still writes the jobs (the sweep enqueues them);
-    a rollback forgets them with the rest of the transaction."""
+    """A commit that is not commit_and_relay's still writes the jobs (the sweep enqueues them)
+    and sends the nudges; a rollback forgets both with the rest of the transaction."""
     if not event.contains(Session, "before_commit", _write_pending):
         event.listen(Session, "before_commit", _write_pending)
+        event.listen(Session, "after_commit", _send_nudges)
         event.listen(Session, "after_soft_rollback", _forget_pending)
+
+
+def _send_nudges(session: Session) -> None:
+    # Only a commit that is not commit_and_relay's finds nudges here.
+    nudges = session.info.pop(_NUDGES, None)
+    if nudges:
+        _enqueue([], nudges)
 
 
 def _write_pending(session: Session) -> list[_Message]:
@@ -75,6 +97,7 @@ def _write_pending(session: Session) -> list[_Message]:
 def _forget_pending(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:
         session.info.pop(_PENDING, None)
+        session.info.pop(_NUDGES, None)
 
 
 def relay() -> int:
@@ -134,13 +157,21 @@ def _job_id(message_id: int) -> str:
     return f"{_JOB_PREFIX}{message_id}"
 
 
-def _enqueue(messages: Sequence[_Message]) -> bool:
-    """Every message's job, in one pipeline; False when Redis is unreachable (the sweep retries)."""
-    if not messages:
+def _nudge_key(job: JobRef) -> str:
+    return f"pakn:nudge:{job.path}"
+
+
+def _enqueue(messages: Sequence[_Message], nudges: set[JobRef] | frozenset[JobRef] = frozenset()) -> bool:
+    """Every message's job and the nudged jobs no run is waiting for: one pipeline, and a second
+    only when a nudged job must be enqueued. False when Redis is unreachable (the sweeps retry)."""
+    if not messages and not nudges:
         return True
     connection = redis_connection()
+    nudged = sorted(nudges, key=lambda job: job.path)
     try:
         with connection.pipeline() as pipe:
+            for job in nudged:
+                pipe.set(_nudge_key(job), 1, nx=True, ex=NUDGE_SECONDS)
             for queue_name in sorted({m.queue for m in messages}):
                 jobs = [
                     Queue.prepare_data(m.func, m.args, job_id=_job_id(m.id), retry=JOB_RETRY)
@@ -148,7 +179,12 @@ def _enqueue(messages: Sequence[_Message]) -> bool:
                     if m.queue == queue_name
                 ]
                 get_queue(queue_name).enqueue_many(jobs, pipeline=pipe)
-            pipe.execute()
+            fresh = pipe.execute()[: len(nudged)]
+            wanted = [job for job, first in zip(nudged, fresh, strict=True) if first]
+            for job in wanted:
+                get_queue(job.queue).enqueue_many([Queue.prepare_data(job.path, retry=JOB_RETRY)], pipeline=pipe)
+            if wanted:
+                pipe.execute()
     except RedisError:
         log.warning("Redis unreachable; outbox messages %s left for the sweep", [m.id for m in messages])
         return False

@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, delete, func, insert, select, tuple_
 
-from feedback.background.outbox import add_job_once
+from feedback.background.outbox import nudge
 from feedback.background.registry import UPDATE_STATISTICS
 from feedback.extensions import db
 from feedback.models import EVERY, Rating, StatChange, StatRollup, StatState, Ticket, TicketEvent, TicketStat, utcnow
@@ -394,4 +394,4 @@ def mark_changed(ticket: Ticket) -> None:
     if ticket.id is None:
         db.session.flush()
     db.session.connection().execute(insert(cast(Table, StatChange.__table__)), {"ticket_id": ticket.id})
-    add_job_once(UPDATE_STATISTICS)
+    nudge(UPDATE_STATISTICS)
