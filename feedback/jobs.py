@@ -7,7 +7,7 @@ from __future__ import annotations
 from feedback.background import outbox, registry
 from feedback.background.queues import on_queue, single_run
 from feedback.background.registry import fulfils
-from feedback.services.deadlines import automatic, escalation
+from feedback.services.deadlines import automatic
 from feedback.services.notifications import delivery
 from feedback.services.statistics import rebuild, rollups
 
@@ -55,14 +55,7 @@ def sweep_notifications() -> int:
 @on_queue("deadlines")
 @single_run("sweep-deadlines")
 def sweep_deadlines() -> dict[str, int]:
-    """Walk every deadline: escalate, remind, post owed progress updates, remind to rate,
-    close unrated answers, write the heads' digests. Returns what each part did."""
-    reminded, closed = automatic.remind_and_close_unrated()
-    return {
-        "escalated": escalation.escalate_late_tickets(),
-        "reminders": escalation.send_reminders(),
-        "progress_updates": automatic.post_owed_progress_updates(),
-        "rating_reminders": reminded,
-        "closed": closed,
-        "digests": automatic.send_digests(),
-    }
+    """Do what fell due on the tickets whose next_due_at has come: escalate, remind, post owed
+    progress updates, remind to rate, close unrated answers; write the heads' digests. Returns
+    what each part did."""
+    return automatic.sweep()

@@ -25,6 +25,7 @@ from .deadlines import (
     resolve_deadline,
     resume_deadline,
 )
+from .due import AfterAnswer, next_look
 from .ladder import Rung, Step, escalation_due, ladder
 from .replay import RecordedEvent, changes, replay_case
 from .routing import RoutingDecision, Rule, route
@@ -55,6 +56,7 @@ __all__ = [
     "TIMEZONE",
     "TRANSITIONS",
     "Action",
+    "AfterAnswer",
     "AnswerState",
     "Case",
     "Clock",
@@ -84,6 +86,7 @@ __all__ = [
     "escalation_due",
     "ladder",
     "local_date",
+    "next_look",
     "next_progress_update",
     "replay",
     "replay_case",

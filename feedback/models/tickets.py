@@ -28,6 +28,13 @@ from feedback.models.users import User
 
 class Ticket(Model):
     __table_args__ = (
+        Index(
+            "ix_ticket_next_due_at",
+            "next_due_at",
+            "id",
+            sqlite_where=text("next_due_at IS NOT NULL"),
+            postgresql_where=text("next_due_at IS NOT NULL"),
+        ),
         Index("ix_ticket_department_status_due", "department_id", "status", "resolve_due"),
         # The inbox (feedback/services/inbox.py): its pages walk the open tickets in deadline
         # order, testing visibility and the common filters on the index before reading a row.
@@ -134,6 +141,9 @@ class Ticket(Model):
     draft_answer: Mapped[str | None] = mapped_column(Text)
     answer_state: Mapped[str] = mapped_column(String(20), default="")
     answer: Mapped[str | None] = mapped_column(Text)
+    # When the deadline sweep must next look at it (feedback/services/deadlines/due.py); None
+    # when nothing can fall due before another step. The sweep reads only what is due.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship()
     area: Mapped[Area] = relationship()

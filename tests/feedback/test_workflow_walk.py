@@ -5,7 +5,7 @@ events gives back its stored state."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 from flask import Flask
@@ -16,17 +16,19 @@ from sqlalchemy import select
 from feedback.demo import DEMO_PASSWORD
 from feedback.extensions import db
 from feedback.models import Department, Ticket, User
+from feedback.services.deadlines.automatic import sweep
+from feedback.services.deadlines.due import after_answer, clock_of
 from feedback.services.deadlines.escalation import escalate_late_tickets
 from feedback.services.errors import AccessDenied, NotFoundError
 from feedback.services.handling import actions as handling
 from feedback.services.handling import cooperation
-from feedback.services.handling.events import case_of
+from feedback.services.handling.events import case_of, recorded_events
 from feedback.services.submitters import responses as following
-from workflows import TERMINAL, IllegalTransition, Role, Status
+from workflows import TERMINAL, Action, IllegalTransition, Role, Status, next_look, replay_case
 
 ACTIONS = (
     "accept", "reject", "request_info", "provide_info", "extend", "transfer", "progress",
-    "resolve", "rate_satisfied", "rate_unhappy", "reopen", "sweep", "contribute",
+    "resolve", "rate_satisfied", "rate_unhappy", "reopen", "sweep", "contribute", "full_sweep",
 )
 ACTORS = ("intake@example.org", "officer.sxd@example.org", "head.sxd@example.org",
           "head.sct@example.org", "leader@example.org")
@@ -62,6 +64,7 @@ def test_random_walks_keep_the_invariants(
         ticket = db.session.get_one(Ticket, ticket_id)
         now = ticket.submitted_at
         terminal_state = None
+        swept_at = None
         for action, email, hours, department_code, days in walk:
             now += timedelta(hours=hours)
             if email == "fitting":
@@ -76,6 +79,8 @@ def test_random_walks_keep_the_invariants(
                 assert case_of(ticket) == before, "a refused action changes nothing"
             db.session.expire_all()
             ticket = db.session.get_one(Ticket, ticket_id)
+            swept_at = now if action == "full_sweep" else swept_at
+            assert ticket.next_due_at == due_from_history(ticket, swept_at), "the due index follows the history"
             state = case_of(ticket)
             assert state.classify_due > state.submitted_at
             assert state.resolve_due is None or state.resolve_due > state.submitted_at
@@ -84,6 +89,19 @@ def test_random_walks_keep_the_invariants(
                 assert state == terminal_state, "terminal statuses stay terminal, and nothing moves"
             elif state.status in TERMINAL:
                 terminal_state = state
+
+
+def due_from_history(ticket: Ticket, swept_at: datetime | None) -> datetime | None:
+    """The instant the sweep must next look at the ticket, from its events alone (and the last
+    full sweep, which leaves no event when it has nothing to do): after a step, what fell due by
+    its time and may be undone counts; after a sweep, only what comes later."""
+    events = list(ticket.events)
+    case = replay_case(recorded_events(ticket))
+    answers = [e.action for e in events if e.action in (Action.RESOLVE, Action.RATE, Action.REOPEN)]
+    rated = bool(answers) and answers[-1] == Action.RATE
+    settled = swept_at is not None and swept_at >= events[-1].created_at
+    at = swept_at if settled and swept_at is not None else events[-1].created_at
+    return next_look(case, clock_of(ticket), after_answer(), rated=rated, now=at, settled=settled)
 
 
 def _fitting(action: str, department_code: str) -> str:
@@ -123,5 +141,7 @@ def _run(action: str, actor: User, ticket: Ticket, department: int, days: int, n
             following.reopen_ticket(ticket, "Ổ gà vẫn còn", now=now)
         case "sweep":
             escalate_late_tickets(now)
+        case "full_sweep":
+            sweep(now)
         case "contribute":
             cooperation.request_contribution(actor, ticket.id, department, "Đề nghị cho ý kiến", max(days, 1), now=now)

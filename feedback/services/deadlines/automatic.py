@@ -4,19 +4,19 @@ each department head's morning digest. Each is keyed so that a second sweep adds
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Ticket, User, utcnow
-from feedback.services import reference
 from feedback.services.deadlines.calendar import working_calendar
-from feedback.services.deadlines.escalation import open_unpaused, ticket_batches
+from feedback.services.deadlines.due import clock_of, set_next_due
+from feedback.services.deadlines.escalation import due_batches, escalate, open_unpaused, over_due, remind
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.notifications.messages import (
     create,
@@ -33,69 +33,88 @@ DIGEST_DAYS = 2
 DIGEST_LIST_LIMIT = 30
 
 
-def post_owed_progress_updates(now: datetime | None = None) -> int:
-    """A progress update to every submitter who has heard nothing for the policy's number of
-    working days while a department holds their ticket; it counts as the department's update."""
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Everything that fell due: each due ticket gets its escalation, reminder, progress update,
+    reminder to rate or closing, then its next_due_at moves past `now`; then the heads' digests.
+    Returns what each part did."""
     now = now or utcnow()
-    # N working days are at least N calendar days: only tickets silent that long can be owed one,
-    # so a sweep every ten minutes does not walk every open ticket.
-    shortest = min((p.progress_update_every_days for p in reference.current().policies.values()), default=1)
-    query = open_unpaused().where(
-        Ticket.accepted_at.is_not(None),
-        func.coalesce(Ticket.progress_at, Ticket.accepted_at) < now - timedelta(days=shortest),
-    )
-    posted = 0
-    for batch, clocks in ticket_batches(query):
+    done = dict.fromkeys(("escalated", "reminders", "progress_updates", "rating_reminders", "closed"), 0)
+    for batch in due_batches(now):
+        created: list[int] = []
         for ticket in batch:
-            current = case_of(ticket)
-            owed = next_progress_update(current, clocks(ticket))
-            if owed is None or owed > now:
-                continue
-            with force_locale(ticket.language):
-                text = _(
-                    "Your submission is still being handled by %(department)s. The answer is due by %(date)s.",
-                    department=ticket.department.name_en if ticket.language == "en" else ticket.department.name_vi,
-                    date=format_date(current.due, "dd/MM/yyyy"),
-                )
-            apply_step(
-                ticket, Action.PROGRESS_UPDATE, case.progress_update(current, Role.SYSTEM, now, text),
-                actor=None, role=Role.SYSTEM, now=now, reason=text, payload={"automatic": True},
-            )
-            posted += 1
+            done["escalated"] += escalate(ticket, now)
+            reminders, rating_reminder = remind(ticket, now), remind_to_rate(ticket, now)
+            done["reminders"] += len(reminders)
+            done["rating_reminders"] += len(rating_reminder)
+            created += reminders + rating_reminder
+            done["progress_updates"] += post_owed_update(ticket, now)
+            done["closed"] += close_unrated(ticket, now)
+            set_next_due(ticket, case_of(ticket), now, settled=True)
+        enqueue_delivery(created)
         commit_and_relay()
-    return posted
+    return {**done, "digests": send_digests(now)}
+
+
+def post_owed_progress_updates(now: datetime | None = None) -> int:
+    """A progress update to every due ticket's submitter who has heard nothing for the policy's
+    number of working days while a department holds their ticket."""
+    now = now or utcnow()
+    return over_due(now, lambda ticket: post_owed_update(ticket, now))
+
+
+def post_owed_update(ticket: Ticket, now: datetime) -> bool:
+    """The progress update owed by now, if one is; it counts as the department's update."""
+    current = case_of(ticket)
+    owed = next_progress_update(current, clock_of(ticket))
+    if owed is None or owed > now:
+        return False
+    with force_locale(ticket.language):
+        text = _(
+            "Your submission is still being handled by %(department)s. The answer is due by %(date)s.",
+            department=ticket.department.name_en if ticket.language == "en" else ticket.department.name_vi,
+            date=format_date(current.due, "dd/MM/yyyy"),
+        )
+    apply_step(
+        ticket, Action.PROGRESS_UPDATE, case.progress_update(current, Role.SYSTEM, now, text),
+        actor=None, role=Role.SYSTEM, now=now, reason=text, payload={"automatic": True},
+    )
+    return True
 
 
 def remind_and_close_unrated(now: datetime | None = None) -> tuple[int, int]:
     """Remind submitters once to rate an answer, and close answers left unrated; returns
     (reminded, closed)."""
     now = now or utcnow()
-    config = current_app.config
-    calendar = working_calendar()
-    reminded = closed = 0
-    resolved = select(Ticket).where(Ticket.status == Status.RESOLVED.value)
-    for batch, _clocks in ticket_batches(resolved):
-        created: list[int] = []
-        for ticket in batch:
-            assert ticket.resolved_at is not None
-            if calendar.add_working_days(ticket.resolved_at, config["AUTO_CLOSE_DAYS"]) <= now:
-                closed_case = case.close(case_of(ticket), Role.SYSTEM, now)
-                apply_step(
-                    ticket, Action.CLOSE, closed_case, actor=None, role=Role.SYSTEM, now=now,
-                    payload={"why": "not_rated" if ticket.rating is None else "not_reopened"},
-                )
-                closed += 1
-            elif (
-                ticket.rating is None
-                and calendar.add_working_days(ticket.resolved_at, config["RATING_REMINDER_DAYS"]) <= now
-            ):
-                created += notify_submitter(
-                    ticket, f"rate:{ticket.id}:{ticket.resolved_at.isoformat()}", "rating_reminder", {}, now
-                )
-        enqueue_delivery(created)
-        commit_and_relay()
-        reminded += len(created)
+    reminded = over_due(now, lambda ticket: remind_to_rate(ticket, now))
+    closed = over_due(now, lambda ticket: close_unrated(ticket, now))
     return reminded, closed
+
+
+def remind_to_rate(ticket: Ticket, now: datetime) -> list[int]:
+    """The reminder to rate an unrated answer, once its days have passed (and before it closes)."""
+    if ticket.status != Status.RESOLVED.value or ticket.rating is not None:
+        return []
+    assert ticket.resolved_at is not None
+    config, calendar = current_app.config, working_calendar()
+    if calendar.add_working_days(ticket.resolved_at, config["AUTO_CLOSE_DAYS"]) <= now:
+        return []
+    if calendar.add_working_days(ticket.resolved_at, config["RATING_REMINDER_DAYS"]) > now:
+        return []
+    return notify_submitter(ticket, f"rate:{ticket.id}:{ticket.resolved_at.isoformat()}", "rating_reminder", {}, now)
+
+
+def close_unrated(ticket: Ticket, now: datetime) -> bool:
+    """Close an answer its days have passed on: unrated, or rated and not reopened."""
+    if ticket.status != Status.RESOLVED.value:
+        return False
+    assert ticket.resolved_at is not None
+    if working_calendar().add_working_days(ticket.resolved_at, current_app.config["AUTO_CLOSE_DAYS"]) > now:
+        return False
+    apply_step(
+        ticket, Action.CLOSE, case.close(case_of(ticket), Role.SYSTEM, now), actor=None, role=Role.SYSTEM, now=now,
+        payload={"why": "not_rated" if ticket.rating is None else "not_reopened"},
+    )
+    return True
 
 
 def send_digests(now: datetime | None = None) -> int:

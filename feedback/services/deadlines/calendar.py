@@ -12,8 +12,9 @@ from sqlalchemy import select
 from feedback.background.outbox import add_job, commit_and_relay
 from feedback.background.registry import REBUILD_STATISTICS
 from feedback.extensions import db
-from feedback.models import CalendarException, User
+from feedback.models import CalendarException, User, utcnow
 from feedback.services.access import require_administrator
+from feedback.services.deadlines.due import make_pending_tickets_due
 from feedback.services.errors import NotFoundError
 from feedback.services.reference import current
 from workflows import WorkingCalendar
@@ -77,6 +78,8 @@ def remove_calendar_exception(actor: User, exception_id: int) -> None:
 
 def _count_handling_times_again() -> None:
     # Handling times in the statistics are counted in working days of this calendar; the
-    # incremental update only sees tickets that change, so compile everything again.
+    # incremental update only sees tickets that change, so compile everything again. Every
+    # instant the sweep waits for moves with the working days too.
+    make_pending_tickets_due(utcnow())
     add_job(REBUILD_STATISTICS)
     commit_and_relay()

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import Category, DeadlinePolicyRecord, User
+from feedback.models import Category, DeadlinePolicyRecord, User, utcnow
 from feedback.services.access import require_administrator
+from feedback.services.deadlines.due import make_pending_tickets_due
 from feedback.services.errors import NotFoundError
 from feedback.services.reference import Subject, as_policy, current
 from workflows import Clock, DeadlinePolicy, Urgency
@@ -87,6 +88,8 @@ def save_policy(
     if category is not None and urgency is not None:
         category.urgency = Urgency(urgency).value
     db.session.add(record)
+    # The ladder's rungs and the progress updates move with the policy.
+    make_pending_tickets_due(utcnow())
     db.session.commit()
     return record
 
@@ -99,4 +102,5 @@ def use_default_policy(actor: User, category_id: int) -> None:
     record = _own_policy(category)
     if record is not None:
         db.session.delete(record)
+        make_pending_tickets_due(utcnow())
         db.session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Department, Ticket, TicketEvent, User
+from feedback.services.deadlines.due import set_next_due
 from feedback.services.notifications.messages import notify_event
 from feedback.services.reference import current
 from feedback.services.statistics.rollups import mark_changed
@@ -77,6 +78,7 @@ def apply_step(
     """Store the engine's new case on the ticket and record the step with what it changed."""
     before = None if action == Action.SUBMIT else case_of(ticket)
     store_case(ticket, after)
+    set_next_due(ticket, after, now, settled=False, action=action)
     event = TicketEvent(
         ticket=ticket,
         action=action.value,
