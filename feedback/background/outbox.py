@@ -38,6 +38,7 @@ JOB_RETRY = Retry(max=3, interval=[10, 60, 300])
 # Jobs this transaction asked for: written in one statement as it commits.
 _PENDING = "outbox.pending"
 _NUDGES = "outbox.nudges"
+_EACH = "outbox.each"
 # Longer than a queued run waits in practice; if it expires first, a run more is harmless.
 NUDGE_SECONDS = 10 * 60
 _OUTBOX = cast(Table, OutboxMessage.__table__)
@@ -46,6 +47,12 @@ _INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 def add_job(job: JobRef, *args: Any) -> None:
     db.session.info.setdefault(_PENDING, []).append((job.path, list(args), job.queue))
+
+
+def add_job_for_each(job: JobRef, items: Sequence[Any], batch_size: int) -> None:
+    """Jobs for these items, `batch_size` a job, together with the items the rest of the
+    transaction asks for: a sweep that writes hundreds of messages writes a few jobs."""
+    db.session.info.setdefault(_EACH, {}).setdefault((job, batch_size), []).extend(items)
 
 
 def nudge(job: JobRef) -> None:
@@ -85,6 +92,9 @@ def _send_nudges(session: Session) -> None:
 
 def _write_pending(session: Session) -> list[_Message]:
     pending: list[tuple[str, list[Any], str]] = session.info.pop(_PENDING, [])
+    each: dict[tuple[JobRef, int], list[Any]] = session.info.pop(_EACH, {})
+    for (job, size), items in each.items():
+        pending += [(job.path, [items[start : start + size]], job.queue) for start in range(0, len(items), size)]
     if not pending:
         return []
     now = utcnow()
@@ -96,8 +106,8 @@ def _write_pending(session: Session) -> list[_Message]:
 
 def _forget_pending(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:
-        session.info.pop(_PENDING, None)
-        session.info.pop(_NUDGES, None)
+        for key in (_PENDING, _EACH, _NUDGES):
+            session.info.pop(key, None)
 
 
 def relay() -> int:

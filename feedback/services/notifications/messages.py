@@ -15,7 +15,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from feedback.background.outbox import add_job
+from feedback.background.outbox import add_job_for_each
 from feedback.background.registry import DELIVER_NOTIFICATIONS
 from feedback.extensions import db
 from feedback.models import Department, Notification, Ticket, TicketEvent, TicketFollower, User, utcnow
@@ -122,10 +122,9 @@ def create(
 
 
 def enqueue_delivery(notification_ids: Sequence[int]) -> None:
-    """Add delivery jobs to the outbox, in batches: one job per message would crowd the queue."""
-    ids = list(notification_ids)
-    for start in range(0, len(ids), BATCH_SIZE):
-        add_job(DELIVER_NOTIFICATIONS, ids[start : start + BATCH_SIZE])
+    """Delivery jobs through the outbox, BATCH_SIZE messages a job: one job per message would
+    crowd the queue."""
+    add_job_for_each(DELIVER_NOTIFICATIONS, notification_ids, BATCH_SIZE)
 
 
 def submitter_contact(ticket: Ticket) -> tuple[str, str] | None:
@@ -195,10 +194,22 @@ def _staff_recipients(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
 
 
 def _active_users(role: Role, department_id: int | None) -> list[User]:
-    query = select(User).where(User.role == role.value, User.active.is_(True)).order_by(User.id)
-    if department_id is not None:
-        query = query.where(User.department_id == department_id)
-    return list(db.session.scalars(query))
+    # Read once a transaction: a sweep tells the same department's people about many tickets.
+    session = db.session()
+    transaction = session.get_transaction()
+    known: tuple[object, dict[tuple[Role, int | None], list[User]]] | None = session.info.get(_USERS)
+    if known is None or known[0] is not transaction:
+        known = session.info[_USERS] = (transaction, {})
+    users = known[1]
+    if (role, department_id) not in users:
+        query = select(User).where(User.role == role.value, User.active.is_(True)).order_by(User.id)
+        if department_id is not None:
+            query = query.where(User.department_id == department_id)
+        users[role, department_id] = list(session.scalars(query))
+    return users[role, department_id]
+
+
+_USERS = "notifications.active_users"
 
 
 def _maybe(notification_id: int | None) -> list[int]:
