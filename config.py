@@ -33,6 +33,13 @@ def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     return value in _TRUE
 
 
+def sweep_parts(environ: Mapping[str, str]) -> int:
+    value = environ.get("SWEEP_PARTS") or "1"
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise ConfigError(f"SWEEP_PARTS must be a whole number from 1 to 64, not {value!r}")
+    return int(value)
+
+
 def load_settings(
     instance_path: Path, environ: Mapping[str, str], overrides: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -114,6 +121,8 @@ def load_settings(
         "AUTO_CLOSE_DAYS": int(environ.get("AUTO_CLOSE_DAYS") or 10),
         # Local hour from which department heads get the day's digest.
         "DIGEST_HOUR": int(environ.get("DIGEST_HOUR") or 7),
+        # Deadline sweep jobs that workers run side by side (read by `rq cron`'s configuration).
+        "SWEEP_PARTS": sweep_parts(environ),
     }
     # Counters shared by every process in production; in one process, memory is enough.
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"

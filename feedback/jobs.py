@@ -53,9 +53,10 @@ def sweep_notifications() -> int:
 
 
 @on_queue("deadlines")
-@single_run("sweep-deadlines")
-def sweep_deadlines() -> dict[str, int]:
+@single_run(lambda part=0, parts=1: "sweep-deadlines" if parts == 1 else f"sweep-deadlines:{part}/{parts}")
+def sweep_deadlines(part: int = 0, parts: int = 1) -> dict[str, int]:
     """Do what fell due on the tickets whose next_due_at has come: escalate, remind, post owed
     progress updates, remind to rate, close unrated answers; write the heads' digests. Returns
-    what each part did."""
-    return automatic.sweep()
+    what each part did. With `parts` > 1, only the tickets whose id leaves `part` divided by
+    `parts`: several workers share a national sweep, each under its own lock."""
+    return automatic.sweep(part=part, parts=parts)

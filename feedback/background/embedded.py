@@ -30,7 +30,8 @@ class EmbeddedWorker:
         self.cron = CronScheduler(connection=connection, logging_level=logging.WARNING)
         for periodic in periodic_jobs:
             self.cron.register(
-                periodic.func, queue_name_of(periodic.func), interval=periodic.interval_seconds
+                periodic.func, queue_name_of(periodic.func), kwargs=dict(periodic.kwargs),
+                interval=periodic.interval_seconds,
             )
         self.worker = make_worker(app, ThreadWorker)
         self._stop = threading.Event()

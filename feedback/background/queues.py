@@ -87,14 +87,17 @@ def named_lock(
     return lock
 
 
-def single_run(name: str, timeout_seconds: int = 30 * 60) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
+def single_run(
+    name: str | Callable[..., str], timeout_seconds: int = 30 * 60
+) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
     """Skip a run while another holds the lock: two sweeps at once would only race each other
-    (their keys already keep them from sending twice)."""
+    (their keys already keep them from sending twice). `name` may be made from the job's
+    arguments: each part of a split sweep has a lock of its own."""
 
     def wrap(func: Callable[P, R]) -> Callable[P, R | None]:
         @functools.wraps(func)
         def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
-            lock = named_lock(name, timeout_seconds, blocking=False)
+            lock = named_lock(name if isinstance(name, str) else name(*args, **kwargs), timeout_seconds, blocking=False)
             if not lock.acquire():
                 return None
             try:

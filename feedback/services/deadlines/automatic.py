@@ -33,13 +33,13 @@ DIGEST_DAYS = 2
 DIGEST_LIST_LIMIT = 30
 
 
-def sweep(now: datetime | None = None) -> dict[str, int]:
+def sweep(now: datetime | None = None, *, part: int = 0, parts: int = 1) -> dict[str, int]:
     """Everything that fell due: each due ticket gets its escalation, reminder, progress update,
-    reminder to rate or closing, then its next_due_at moves past `now`; then the heads' digests.
-    Returns what each part did."""
+    reminder to rate or closing, then its next_due_at moves past `now`; then the heads' digests
+    (by part 0 of a split sweep). Returns what each part did."""
     now = now or utcnow()
     done = dict.fromkeys(("escalated", "reminders", "progress_updates", "rating_reminders", "closed"), 0)
-    for batch in due_batches(now):
+    for batch in due_batches(now, part=part, parts=parts):
         created: list[int] = []
         for ticket in batch:
             done["escalated"] += escalate(ticket, now)
@@ -52,7 +52,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             set_next_due(ticket, case_of(ticket), now, settled=True)
         enqueue_delivery(created)
         commit_and_relay()
-    return {**done, "digests": send_digests(now)}
+    return {**done, "digests": send_digests(now) if part == 0 else 0}
 
 
 def post_owed_progress_updates(now: datetime | None = None) -> int:

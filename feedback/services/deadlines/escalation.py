@@ -84,12 +84,15 @@ def open_unpaused() -> Select[Ticket]:
     return select(Ticket).where(Ticket.status.in_([s.value for s in OPEN]), Ticket.paused_at.is_(None))
 
 
-def due_batches(now: datetime) -> Iterator[list[Ticket]]:
+def due_batches(now: datetime, *, part: int = 0, parts: int = 1) -> Iterator[list[Ticket]]:
     """The tickets whose next_due_at has come, BATCH at a time in the order of the due index,
-    with what the sweep reads of them. A batch is handled and committed before the next is read."""
+    with what the sweep reads of them; with `parts` > 1, those whose id leaves `part`. A batch
+    is handled and committed before the next is read."""
     last: tuple[datetime, int] | None = None
     while True:
         query = select(Ticket).where(Ticket.next_due_at <= now)
+        if parts > 1:
+            query = query.where(Ticket.id % parts == part)
         if last is not None:
             query = query.where(
                 or_(Ticket.next_due_at > last[0], and_(Ticket.next_due_at == last[0], Ticket.id > last[1]))
