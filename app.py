@@ -15,6 +15,7 @@ from feedback import cli, i18n
 from feedback.background import outbox, queues
 from feedback.database import init_database
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
+from feedback.services.notifications import messages
 from feedback.views import (
     account,
     admin,
@@ -58,7 +59,7 @@ def register_extensions(app: Flask) -> None:
     init_login(login_manager)
     i18n.init_app(app)
     queues.init_app(app)
-    outbox.init_session_events()
+    outbox.init_session_events(before=[messages.write_owed_messages])
 
 
 def register_blueprints(app: Flask) -> None:

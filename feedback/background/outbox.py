@@ -16,7 +16,7 @@ a nudge that Redis never received.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, cast
 
 from redis.exceptions import RedisError
@@ -36,9 +36,13 @@ log = logging.getLogger(__name__)
 # in RQ's failed registry, where administrators see it and can retry it.
 JOB_RETRY = Retry(max=3, interval=[10, 60, 300])
 # Jobs this transaction asked for: written in one statement as it commits.
-_PENDING = "outbox.pending"
-_NUDGES = "outbox.nudges"
-_EACH = "outbox.each"
+# What a transaction leaves for its commit lives in session.info under keys starting "commit.":
+# a rollback forgets them all.
+_PENDING = "commit.outbox.pending"
+_NUDGES = "commit.outbox.nudges"
+_EACH = "commit.outbox.each"
+# Work that may still add jobs, done first as a transaction commits (see init_session_events).
+_BEFORE: list[Callable[[Session], None]] = []
 # Longer than a queued run waits in practice; if it expires first, a run more is harmless.
 NUDGE_SECONDS = 10 * 60
 _OUTBOX = cast(Table, OutboxMessage.__table__)
@@ -74,9 +78,11 @@ def commit_and_relay() -> None:
     _enqueue(messages, nudges)
 
 
-def init_session_events() -> None:
+def init_session_events(before: Sequence[Callable[[Session], None]] = ()) -> None:
     """A commit that is not commit_and_relay's still writes the jobs (the sweep enqueues them)
-    and sends the nudges; a rollback forgets both with the rest of the transaction."""
+    and sends the nudges; a rollback forgets both with the rest of the transaction. `before`:
+    what a commit does first, that may ask for jobs (the messages the steps owe)."""
+    _BEFORE[:] = [*before]
     if not event.contains(Session, "before_commit", _write_pending):
         event.listen(Session, "before_commit", _write_pending)
         event.listen(Session, "after_commit", _send_nudges)
@@ -91,6 +97,8 @@ def _send_nudges(session: Session) -> None:
 
 
 def _write_pending(session: Session) -> list[_Message]:
+    for work in _BEFORE:
+        work(session)
     pending: list[tuple[str, list[Any], str]] = session.info.pop(_PENDING, [])
     each: dict[tuple[JobRef, int], list[Any]] = session.info.pop(_EACH, {})
     for (job, size), items in each.items():
@@ -106,8 +114,8 @@ def _write_pending(session: Session) -> list[_Message]:
 
 def _forget_pending(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:
-        for key in (_PENDING, _EACH, _NUDGES):
-            session.info.pop(key, None)
+        for key in [key for key in session.info if key.startswith("commit.")]:
+            del session.info[key]
 
 
 def relay() -> int:

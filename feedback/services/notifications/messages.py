@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from feedback.background.outbox import add_job_for_each
 from feedback.background.registry import DELIVER_NOTIFICATIONS
@@ -47,6 +48,9 @@ STAFF_KINDS: dict[str, str] = {
     Action.REQUEST_CONTRIBUTION: "contribution_requested",
 }
 BATCH_SIZE = 50
+# The steps of this transaction whose messages are still to be written (see notify_event); the
+# outbox forgets it with the rest of a transaction rolled back (its keys start "commit.").
+_OWED = "commit.notifications.owed"
 # Made once: building a statement costs more than running it. Core, not the ORM: no object to keep.
 _NOTIFICATION = cast(Table, Notification.__table__)
 _INSERT_UNLESS_KEPT = {
@@ -55,13 +59,30 @@ _INSERT_UNLESS_KEPT = {
 }
 
 
-def notify_event(ticket: Ticket, event: TicketEvent) -> list[int]:
-    """Write the messages a step of the engine owes, and enqueue their delivery."""
-    max_age = timedelta(hours=current_app.config["NOTIFICATION_MAX_AGE_HOURS"])
-    if event.created_at < utcnow() - max_age:
+def notify_event(ticket: Ticket, event: TicketEvent) -> None:
+    """Owe the messages a step of the engine causes. They are written as the transaction commits
+    (`write_owed_messages`), when one flush has given every step's event its id: a sweep that
+    takes hundreds of steps flushes once, not once a step."""
+    db.session.info.setdefault(_OWED, []).append((ticket, event))
+
+
+def write_owed_messages(session: Session) -> None:
+    """Write the messages the transaction's steps owe, and enqueue their delivery (run by the
+    outbox before it writes its jobs)."""
+    owed: list[tuple[Ticket, TicketEvent]] = session.info.pop(_OWED, [])
+    if not owed:
+        return
+    session.flush()
+    oldest = utcnow() - timedelta(hours=current_app.config["NOTIFICATION_MAX_AGE_HOURS"])
+    created: list[int] = []
+    for ticket, event in owed:
         # Imported or replayed history: news of it now would mislead.
-        return []
-    db.session.flush()
+        if event.created_at >= oldest:
+            created += _messages_of(ticket, event)
+    enqueue_delivery(created)
+
+
+def _messages_of(ticket: Ticket, event: TicketEvent) -> list[int]:
     created: list[int] = []
     action = Action(event.action)
     kind = SUBMITTER_KINDS.get(action)
@@ -85,7 +106,6 @@ def notify_event(ticket: Ticket, event: TicketEvent) -> list[int]:
                     ticket=ticket, user=user, params={"event": event.id}, now=event.created_at,
                 )
             )
-    enqueue_delivery(created)
     return created
 
 
