@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.databases import fresh_database  # noqa: E402
 from feedback.codes import new_code  # noqa: E402
 from feedback.demo import seed_demo  # noqa: E402
 from feedback.extensions import db  # noqa: E402
@@ -103,7 +103,7 @@ def main() -> None:
         seed_demo()
         sample_code, sample_email = seed_tickets(options.tickets)
         print(f"{db.engine.dialect.name}: {options.tickets:,} tickets ready in {time.perf_counter() - started:.0f} s")
-        category = db.session.scalar(select(Category.id).where(Category.code == "GTDB"))
+        category = db.session.scalars(select(Category.id).where(Category.code == "GTDB")).one()
         db.session.remove()
     print(f"{'scenario':36} {'matching':>8} | {'service p50':>11} {'p95':>7} | {'page p50':>8} {'p95':>7}  (ms)")
     for scenario in scenarios(sample_code, sample_email, category):
@@ -111,18 +111,6 @@ def main() -> None:
         page = time_page(app, scenario, options.runs)
         print(f"{scenario.name:36} {matching:>8,} | {median(service):>11.1f} {p95(service):>7.1f} | "
               f"{median(page):>8.1f} {p95(page):>7.1f}")
-
-
-def fresh_database(url: str) -> None:
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    else:
-        path = Path(url.removeprefix("sqlite:///"))
-        db.engine.dispose()
-        path.unlink(missing_ok=True)
-    upgrade(directory=str(ROOT / "migrations"))
 
 
 def seed_tickets(count: int) -> tuple[str, str]:
@@ -137,7 +125,7 @@ def seed_tickets(count: int) -> tuple[str, str]:
     staff: dict[int, list[int]] = {}
     for user in db.session.scalars(select(User).where(User.role == Role.DEPARTMENT_OFFICER.value)):
         staff.setdefault(user.department_id or 0, []).append(user.id)
-    sxd = db.session.scalar(select(Department.id).where(Department.code == "SXD"))
+    sxd = db.session.scalars(select(Department.id).where(Department.code == "SXD")).one()
     departments.remove(sxd)
     departments.insert(0, sxd)
     texts = sample_texts()

@@ -9,8 +9,9 @@ gunicorn), alternating the systems in each round because this machine is noisy.
 
 Needs PostgreSQL and Redis on this machine (BENCH_PG, BENCH_REDIS_URL) for production mode and
 the ceiling; `--systems embedded` needs neither. It makes and wipes the databases pakn_load and
-ceiling_load and Redis database 9. Reports visits/s, errors by kind, p50/p95/p99 of a visit and
-the CPU the servers spent per visit: the app's processes, and the database's and Redis's.
+ceiling_load (--pakn-database, --ceiling-database) and Redis database 9. Reports visits/s,
+errors by kind, p50/p95/p99 of a visit and the CPU the servers spent per visit: the app's
+processes, and the database's and Redis's.
 See bench/README.md for the figures.
 """
 
@@ -34,10 +35,11 @@ import psycopg
 import requests
 from redis import Redis
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_client import Run, run_load
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.load_client import Run, run_load  # noqa: E402
+
 BIN = Path(sys.executable).parent
 PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -112,7 +114,7 @@ def started(commands: list[list[str]], env: dict[str, str], url: str, log: Path)
             process.wait(timeout=30)
 
 
-def embedded(port: int, folder: Path) -> tuple[dict[str, str], list[list[str]]]:
+def embedded(port: int, folder: Path, _args: argparse.Namespace) -> tuple[dict[str, str], list[list[str]]]:
     env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": f"sqlite:///{folder / 'embedded.sqlite3'}",
            "SECRET_KEY": "bench", "SUBMIT_RATE_LIMIT": HIGH_LIMIT, "UPLOAD_FOLDER": str(folder / "uploads")}
     env.pop("REDIS_URL", None)
@@ -121,9 +123,9 @@ def embedded(port: int, folder: Path) -> tuple[dict[str, str], list[list[str]]]:
     return env, [[str(BIN / "flask"), "--app", "app", "serve", "--port", str(port)]]
 
 
-def production(port: int, folder: Path) -> tuple[dict[str, str], list[list[str]]]:
+def production(port: int, folder: Path, args: argparse.Namespace) -> tuple[dict[str, str], list[list[str]]]:
     Redis.from_url(REDIS_URL).flushdb()
-    database = fresh_database("pakn_load").replace("postgresql://", "postgresql+psycopg://")
+    database = fresh_database(args.pakn_database).replace("postgresql://", "postgresql+psycopg://")
     env = {**os.environ, "APP_ENV": "production", "DATABASE_URL": database, "REDIS_URL": REDIS_URL,
            "SECRET_KEY": "bench-secret", "PUBLIC_URL": f"http://127.0.0.1:{port}", "MAIL_BACKEND": "mailbox",
            "SUBMIT_RATE_LIMIT": HIGH_LIMIT, "UPLOAD_FOLDER": str(folder / "uploads")}
@@ -133,8 +135,8 @@ def production(port: int, folder: Path) -> tuple[dict[str, str], list[list[str]]
     return env, [gunicorn, [str(BIN / "flask"), "--app", "app", "worker"]]
 
 
-def ceiling(port: int, _folder: Path) -> tuple[dict[str, str], list[list[str]]]:
-    database = fresh_database("ceiling_load")
+def ceiling(port: int, _folder: Path, args: argparse.Namespace) -> tuple[dict[str, str], list[list[str]]]:
+    database = fresh_database(args.ceiling_database)
     with psycopg.connect(database, autocommit=True) as connection:
         connection.execute("CREATE TABLE ceiling_ticket (id serial PRIMARY KEY, department_id int, "
                            "citizen_name text, body text)")
@@ -154,7 +156,7 @@ SYSTEMS = {
 
 def measure(name: str, concurrency: int, args: argparse.Namespace, folder: Path, port: int) -> dict[str, Any]:
     setup, kind, post_only = SYSTEMS[name]
-    env, commands = setup(port, folder)
+    env, commands = setup(port, folder, args)
     url = f"http://127.0.0.1:{port}"
     with started(commands, env, url + ("/submit" if kind == "pakn" else "/"), folder / f"{name}.log") as pids:
         load = Run(url, kind, concurrency, args.duration, args.warmup, post_only)
@@ -210,6 +212,8 @@ def main() -> None:
     parser.add_argument("--systems", default="embedded,production,production-post,ceiling")
     parser.add_argument("--port", type=int, default=5510)
     parser.add_argument("--json-out")
+    parser.add_argument("--pakn-database", default="pakn_load", help="production mode's, on BENCH_PG")
+    parser.add_argument("--ceiling-database", default="ceiling_load", help="the ceiling's, on BENCH_PG")
     args = parser.parse_args()
     systems = args.systems.split(",")
     results = []

@@ -79,7 +79,7 @@ def _pakn_visit(session: requests.Session, run: Run, subject: tuple[str, str], t
 
 def _ceiling_visit(session: requests.Session, run: Run) -> str | None:
     reference = uuid.uuid4().hex[:12]
-    ticket = {"dep": 1, "name": "Dân", "body": reference}
+    ticket: dict[str, Any] = {"dep": 1, "name": "Dân", "body": reference}
     sent = session.post(f"{run.base_url}/tickets", json=ticket, timeout=run.timeout)
     return None if sent.status_code == 201 else f"POST {sent.status_code}"
 

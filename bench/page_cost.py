@@ -21,6 +21,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from psycopg import connect  # noqa: E402
-from redis import Redis  # noqa: E402
-from sqlalchemy import make_url, select, text  # noqa: E402
+from sqlalchemy import make_url, select  # noqa: E402
 from werkzeug.test import TestResponse  # noqa: E402
 
-from app import create_app  # noqa: E402
+from bench.databases import production_app  # noqa: E402
 from feedback.codes import link_token  # noqa: E402
-from feedback.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
+from feedback.demo import DEMO_PASSWORD  # noqa: E402
 from feedback.extensions import db  # noqa: E402
 from feedback.models import Category, Department, Ticket, User  # noqa: E402
 from feedback.services.handling.actions import accept_ticket, assign_ticket, post_progress_update  # noqa: E402
@@ -47,30 +45,6 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgr
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 Sample = tuple[float, Counts]
-
-
-def production_app() -> Flask:
-    url = make_url(DATABASE_URL)
-    if url.get_backend_name() == "postgresql":
-        with connect(host=url.host, port=url.port, user=url.username, dbname="postgres", autocommit=True) as pg:
-            if not pg.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone():
-                pg.execute(f'CREATE DATABASE "{url.database}"')
-    Redis.from_url(REDIS_URL).flushdb()
-    os.environ.update(
-        APP_ENV="production", SECRET_KEY="bench-secret", DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL,
-        PUBLIC_URL="https://pakn.example.org", MAIL_BACKEND="mailbox", SUBMIT_RATE_LIMIT="1000000 per minute",
-        LOOKUP_RATE_LIMIT="1000000 per minute", ACCOUNT_RATE_LIMIT="1000000 per minute",
-    )
-    app = create_app()
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-        upgrade(directory=str(ROOT / "migrations"))
-        seed_demo()
-        db.session.remove()
-    return app
 
 
 def browser(app: Flask) -> FlaskClient:
@@ -152,13 +126,14 @@ def report(name: str, samples: list[Sample]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=200, help="of each page, after a warm-up of 30")
+    parser.add_argument("--requests", type=int, default=200, help="of each page, after the warm-up")
+    parser.add_argument("--warmup", type=int, default=30, help="requests of each page not counted")
     parser.add_argument("--show-sql", action="store_true", help="print the last POST's statements")
     args = parser.parse_args()
-    app = production_app()
+    app = production_app(DATABASE_URL, REDIS_URL)
     with app.app_context():
-        category_id = db.session.scalar(select(Category.id).where(Category.code == "GTDB"))
-    for _ in range(30):
+        category_id = db.session.scalars(select(Category.id).where(Category.code == "GTDB")).one()
+    for _ in range(args.warmup):
         visit(app, category_id)
     gets, posts = [], []
     for _ in range(args.requests):
@@ -168,7 +143,7 @@ def main() -> None:
     tickets = handled_tickets(app, 20)
     public, staff = browser(app), officer(app)
     pages: dict[str, list[Sample]] = {"tracking page": [], "public board": [], "staff inbox": [], "ticket page": []}
-    for number in range(30 + args.requests):
+    for number in range(args.warmup + args.requests):
         ticket_id, tracking = tickets[number % len(tickets)]
         for page, (client, path) in {
             "tracking page": (public, tracking),
@@ -176,8 +151,8 @@ def main() -> None:
             "staff inbox": (staff, "/staff/"),
             "ticket page": (staff, f"/staff/tickets/{ticket_id}"),
         }.items():
-            sample = measured(app, lambda client=client, path=path: client.get(path))
-            if number >= 30:
+            sample = measured(app, partial(client.get, path))
+            if number >= args.warmup:
                 pages[page].append(sample)
     print(f"{args.requests} requests of each, on {make_url(DATABASE_URL).get_backend_name()}")
     report("submit form", gets)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -19,8 +20,12 @@ from feedback.services.statistics import reading as stats
 from feedback.services.statistics.reading import StatFilters, add_months, month_start
 from workflows import local_date
 
-FILTERS = {"": {}, "hotline": {"channel": "hotline"}, "recommendation": {"kind": "recommendation"},
-           "hotline+recommendation": {"channel": "hotline", "kind": "recommendation"}}
+FILTERS: dict[str, dict[str, Any]] = {
+    "": {},
+    "hotline": {"channel": "hotline"},
+    "recommendation": {"kind": "recommendation"},
+    "hotline+recommendation": {"channel": "hotline", "kind": "recommendation"},
+}
 PERIODS = (1, 3, 12)
 
 
@@ -47,24 +52,24 @@ def service_cases(this_month: date, department: int, category: int) -> list[Case
             in_department = StatFilters(**{**filters.__dict__, "department_id": department})
             in_category = StatFilters(**{**in_department.__dict__, "category_id": category})
             cases += [
-                Case(f"{tag}: overall", lambda f=filters: stats.overall(f)),
-                Case(f"{tag}: by department", lambda f=filters: stats.breakdown(f, "department")),
-                Case(f"{tag}: by category", lambda f=filters: stats.breakdown(f, "category")),
-                Case(f"{tag}: by area", lambda f=filters: stats.breakdown(f, "area")),
-                Case(f"{tag}: hotspots area", lambda f=filters: stats.hotspots(f, "area")),
-                Case(f"{tag}: hotspots category", lambda f=filters: stats.hotspots(f, "category")),
-                Case(f"{tag}: SXD by category", lambda f=in_department: stats.breakdown(f, "category")),
-                Case(f"{tag}: SXD, GTDB by area", lambda f=in_category: stats.breakdown(f, "area")),
+                Case(f"{tag}: overall", partial(stats.overall, filters)),
+                Case(f"{tag}: by department", partial(stats.breakdown, filters, "department")),
+                Case(f"{tag}: by category", partial(stats.breakdown, filters, "category")),
+                Case(f"{tag}: by area", partial(stats.breakdown, filters, "area")),
+                Case(f"{tag}: hotspots area", partial(stats.hotspots, filters, "area")),
+                Case(f"{tag}: hotspots category", partial(stats.hotspots, filters, "category")),
+                Case(f"{tag}: SXD by category", partial(stats.breakdown, in_department, "category")),
+                Case(f"{tag}: SXD, GTDB by area", partial(stats.breakdown, in_category, "area")),
             ]
     monday = local_date(utcnow()) - timedelta(days=local_date(utcnow()).weekday())
     for label, slices in FILTERS.items():
         filters = StatFilters(first=this_month, last=this_month, **slices)
         tag = f"series {label}".rstrip()
         cases += [
-            Case(f"{tag}: 12 months", lambda f=filters: stats.series(f, "m", add_months(this_month, -11), this_month)),
-            Case(f"{tag}: 36 months", lambda f=filters: stats.series(f, "m", add_months(this_month, -35), this_month)),
-            Case(f"{tag}: 13 weeks", lambda f=filters: stats.series(f, "w", monday - timedelta(weeks=12), monday)),
-            Case(f"{tag}: 52 weeks", lambda f=filters: stats.series(f, "w", monday - timedelta(weeks=51), monday)),
+            Case(f"{tag}: 12 months", partial(stats.series, filters, "m", add_months(this_month, -11), this_month)),
+            Case(f"{tag}: 36 months", partial(stats.series, filters, "m", add_months(this_month, -35), this_month)),
+            Case(f"{tag}: 13 weeks", partial(stats.series, filters, "w", monday - timedelta(weeks=12), monday)),
+            Case(f"{tag}: 52 weeks", partial(stats.series, filters, "w", monday - timedelta(weeks=51), monday)),
         ]
     return cases
 

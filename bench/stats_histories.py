@@ -62,6 +62,7 @@ class Histories:
         self.province = province
         self.now = now
         # Rows without their ids (events and ratings are numbered when loaded).
+        self._opened: Case | None = None
         self.tickets: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
         self.ratings: list[list[Any]] = []
@@ -83,7 +84,7 @@ class Histories:
         hour = _pick(self._hours, rng)
         submitted = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), UTC) - LOCAL
         submitted = min(submitted, self.now - timedelta(seconds=rng.randrange(1, 3600)))
-        self._ticket, self._case, self._at = ticket_id, None, submitted
+        self._ticket, self._opened, self._at = ticket_id, None, submitted
         self._answer: tuple[str, str] | None = None
         staff_entry = channel in STAFF_CHANNELS
         try:
@@ -97,6 +98,12 @@ class Histories:
         self.tickets.append(self._row(subject, area, channel, rule, rng))
 
     # A ticket's life -----------------------------------------------------------------
+
+    @property
+    def _case(self) -> Case:
+        """The ticket's case after its last step: every step but the submission has one."""
+        assert self._opened is not None
+        return self._opened
 
     def _live(self, subject: Subject, routed: str, rng: random.Random) -> None:
         province, clock = self.province, subject.clock
@@ -279,7 +286,7 @@ class Histories:
     ) -> None:
         if at > self.now:
             raise _Later
-        before = self._case
+        before = self._opened
         at = max(at, self._at)
         self.events.append(
             (
@@ -295,7 +302,7 @@ class Histories:
                 at,
             )
         )
-        self._case, self._at = after, at
+        self._opened, self._at = after, at
 
     def _office(self, moment: datetime, rng: random.Random) -> datetime:
         """The moment, or the next opening of the office (7:30–17:00 local on working days)."""
@@ -309,7 +316,7 @@ class Histories:
         return datetime.combine(day, time(7, 30), UTC) - LOCAL + timedelta(minutes=rng.uniform(0, 120))
 
     def _row(self, subject: Subject, area: int, channel: str, rule: int | None, rng: random.Random) -> tuple[Any, ...]:
-        final = self._case
+        final = self._opened
         assert final is not None
         sample = rng.choice(subject.samples)
         number = self._ticket
@@ -365,6 +372,8 @@ class Histories:
             "answer_state": final.answer_state.value,
             "answer": answer,
             "media_url": "",
+            # Set for the pending tickets once they are loaded, as migration 0010 sets it (stats_seed.after_load).
+            "next_due_at": None,
         }
         return tuple(values[name] for name in TICKET_COLUMNS)
 

@@ -17,9 +17,8 @@ from sqlalchemy import select
 from feedback.demo import DEMO_ACCOUNTS
 from feedback.extensions import db
 from feedback.models import Area, Category, Department, User
-from feedback.services.deadlines.calendar import working_calendar
-from feedback.services.deadlines.policies import clock_for
 from feedback.services.intake.routing import route_submission
+from feedback.services.reference import current
 from feedback.text import fingerprint, fold
 from workflows import Clock, Role, WorkingCalendar
 
@@ -81,6 +80,7 @@ def load_province() -> Province:
         for user in users.values()
         if user.role == Role.DEPARTMENT_OFFICER.value and user.department_id
     }
+    reference = current()
     subjects = []
     categories = list(db.session.scalars(select(Category).order_by(Category.id)))
     areas = list(db.session.scalars(select(Area).where(Area.parent_id.is_not(None)).order_by(Area.id)))
@@ -94,10 +94,10 @@ def load_province() -> Province:
             if item["category_code"] == category.code
         ) or tuple(Sample(item["title"], item["description"], "", fold(f"{item['title']} {item['description']}"),
                           fingerprint(item["title"], item["description"])) for item in lines[:5])
-        subjects.append(Subject(category.id, category.code, clock_for(category), samples))
+        subjects.append(Subject(category.id, category.code, reference.clock(category.id, category.urgency), samples))
         for area in areas:
-            routed = route_submission(category, area)
-            routes[(category.id, area.id)] = (routed.department.code, routed.rule.id if routed.rule else None)
+            routed = route_submission(category.code, reference.areas[area.id].path)
+            routes[(category.id, area.id)] = (routed.department_code, routed.rule_id)
     answers: dict[str, list[tuple[str, str]]] = {}
     for line in (DATA / "sample_answers.jsonl").read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
@@ -122,7 +122,7 @@ def load_province() -> Province:
         leader=users["leader@example.org"].id,
         heads=heads,
         answers=answers,
-        calendar=working_calendar(),
+        calendar=reference.calendar,
         auto_close_days=current_app.config["AUTO_CLOSE_DAYS"],
         consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
     )

@@ -72,8 +72,16 @@ class _Staff:
     def __init__(self) -> None:
         users = list(db.session.scalars(select(User)))
         self.user_ids = {user.email: user.id for user in users}
-        self.officers = {user.department_id: user.id for user in users if user.role == Role.DEPARTMENT_OFFICER.value}
-        self.heads = {user.department_id: user.id for user in users if user.role == Role.DEPARTMENT_HEAD.value}
+        self.officers = {
+            user.department_id: user.id
+            for user in users
+            if user.role == Role.DEPARTMENT_OFFICER.value and user.department_id is not None
+        }
+        self.heads = {
+            user.department_id: user.id
+            for user in users
+            if user.role == Role.DEPARTMENT_HEAD.value and user.department_id is not None
+        }
         self.handling = sorted(self.officers)
 
     def _user(self, user_id: int) -> User:
@@ -87,7 +95,7 @@ class _Staff:
         intake = self.user_ids["intake@example.org"]
         now = utcnow()
         if action == "accept":
-            target = department if department in self.officers else rng.choice(self.handling)
+            target = department if department is not None and department in self.officers else rng.choice(self.handling)
             return lambda: accept_ticket(self._user(intake), ticket_id, target, now=now)
         if action == "reject":
             return lambda: reject_ticket(self._user(intake), ticket_id, "Trùng với phản ánh đã gửi.", now=now)

@@ -1,0 +1,1 @@
+"""The benchmarks: scripts run by hand (README.md says how) and the modules they share."""
