@@ -6,7 +6,7 @@ writes it once. Delivery is enqueued through the outbox after the commit (delive
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -74,44 +74,35 @@ def write_owed_messages(session: Session) -> None:
         return
     session.flush()
     oldest = utcnow() - timedelta(hours=current_app.config["NOTIFICATION_MAX_AGE_HOURS"])
-    created: list[int] = []
-    for ticket, event in owed:
-        # Imported or replayed history: news of it now would mislead.
-        if event.created_at >= oldest:
-            created += _messages_of(ticket, event)
-    enqueue_delivery(created)
+    # Imported or replayed history: news of it now would mislead.
+    messages = [m for ticket, event in owed if event.created_at >= oldest for m in _messages_of(ticket, event)]
+    enqueue_delivery(_insert(messages))
 
 
-def _messages_of(ticket: Ticket, event: TicketEvent) -> list[int]:
-    created: list[int] = []
-    action = Action(event.action)
+def _messages_of(ticket: Ticket, event: TicketEvent) -> Iterator[dict[str, Any]]:
+    action, about, now = Action(event.action), {"event": event.id}, event.created_at
     kind = SUBMITTER_KINDS.get(action)
     # Closing after the submitter's own rating needs no message; the others tell them.
     if kind and not (action == Action.CLOSE and event.actor_role == Role.SUBMITTER):
-        created += _to_submitter(ticket, f"e{event.id}", kind, {"event": event.id}, event.created_at)
+        yield from _to_submitter(ticket, f"e{event.id}", kind, about, now)
     if action in FOLLOWER_ACTIONS and ticket.is_public:
         for follower in db.session.scalars(select(TicketFollower).where(TicketFollower.ticket_id == ticket.id)):
-            created += _maybe(
-                create(
-                    f"e{event.id}:f{follower.id}", "followed_update", "email", follower.email,
-                    language=follower.language, ticket=ticket, params={"event": event.id}, now=event.created_at,
-                )
+            yield from _message(
+                f"e{event.id}:f{follower.id}", "followed_update", "email", follower.email,
+                language=follower.language, ticket=ticket, params=about, now=now,
             )
     staff_kind = STAFF_KINDS.get(action)
     if staff_kind:
         for user in _staff_recipients(ticket, event):
-            created += _maybe(
-                create(
-                    f"e{event.id}:u{user.id}", staff_kind, "email", user.email, language=staff_language(),
-                    ticket=ticket, user=user, params={"event": event.id}, now=event.created_at,
-                )
+            yield from _message(
+                f"e{event.id}:u{user.id}", staff_kind, "email", user.email, language=staff_language(),
+                ticket=ticket, user=user, params=about, now=now,
             )
-    return created
 
 
 def notify_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime) -> list[int]:
     """A message to the submitter that no event causes (the rating reminder)."""
-    return _to_submitter(ticket, key, kind, params, now)
+    return _insert(list(_to_submitter(ticket, key, kind, params, now)))
 
 
 def create(
@@ -126,19 +117,43 @@ def create(
     user: User | None = None,
     params: dict[str, Any] | None = None,
 ) -> int | None:
-    """Add the message unless one with this key exists; its id, or None when it does. One
-    statement: the unique key settles a race with another sweep or request, without a savepoint."""
-    if not recipient:
-        return None
+    """Add the message unless one with this key exists; its id, or None when it does."""
+    message = list(
+        _message(key, kind, channel, recipient, language=language, now=now, ticket=ticket, user=user, params=params)
+    )
+    return next(iter(_insert(message)), None)
+
+
+def _message(
+    key: str,
+    kind: str,
+    channel: str,
+    recipient: str,
+    *,
+    language: str,
+    now: datetime,
+    ticket: Ticket | None = None,
+    user: User | None = None,
+    params: dict[str, Any] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The row of a message, if it has somewhere to go."""
+    if recipient:
+        yield {
+            "key": key, "kind": kind, "channel": channel, "recipient": recipient, "language": language,
+            "ticket_id": ticket.id if ticket else None, "user_id": user.id if user else None,
+            "params": params or {}, "created_at": now,
+            # The relay enqueues it at once; the sweep looks again only if it is still here later.
+            "retry_at": utcnow() + timedelta(seconds=current_app.config["NOTIFICATION_LEASE_SECONDS"]),
+        }
+
+
+def _insert(messages: list[dict[str, Any]]) -> list[int]:
+    """Write the messages whose key is new, in one statement; the ids of those written. The
+    unique key settles a race with another sweep or request, without a savepoint."""
+    if not messages:
+        return []
     connection = db.session.connection()
-    values = {
-        "key": key, "kind": kind, "channel": channel, "recipient": recipient, "language": language,
-        "ticket_id": ticket.id if ticket else None, "user_id": user.id if user else None,
-        "params": params or {}, "created_at": now,
-        # The relay enqueues it at once; the sweep looks again only if it is still here later.
-        "retry_at": utcnow() + timedelta(seconds=current_app.config["NOTIFICATION_LEASE_SECONDS"]),
-    }
-    return connection.execute(_INSERT_UNLESS_KEPT[connection.dialect.name], values).scalar()
+    return list(connection.execute(_INSERT_UNLESS_KEPT[connection.dialect.name], messages).scalars())
 
 
 def enqueue_delivery(notification_ids: Sequence[int]) -> None:
@@ -181,16 +196,15 @@ def officers_or_heads(ticket: Ticket) -> list[User]:
     return _active_users(Role.DEPARTMENT_OFFICER, ticket.department_id) or department_heads(ticket.department_id)
 
 
-def _to_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime) -> list[int]:
+def _to_submitter(
+    ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime
+) -> Iterator[dict[str, Any]]:
     contact = submitter_contact(ticket)
-    if contact is None:
-        return []
-    channel, address = contact
-    return _maybe(
-        create(
+    if contact is not None:
+        channel, address = contact
+        yield from _message(
             f"{key}:submitter", kind, channel, address, language=ticket.language, ticket=ticket, params=params, now=now
         )
-    )
 
 
 def _staff_recipients(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
@@ -230,7 +244,3 @@ def _active_users(role: Role, department_id: int | None) -> list[User]:
 
 
 _USERS = "notifications.active_users"
-
-
-def _maybe(notification_id: int | None) -> list[int]:
-    return [notification_id] if notification_id is not None else []
