@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
 from feedback import cli, i18n
@@ -28,6 +29,7 @@ from feedback.views import (
     open311,
     open_data,
     public,
+    security_headers,
     staff,
     tracking,
 )
@@ -40,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security(app)
     register_commands(app)
     if not app.testing:
         # What start-up made lives as long as the process: out of the cyclic collector's way,
@@ -80,6 +83,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     errors.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    security_headers.init_app(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme, as the proxies in front recorded them; the Host header
+        # is the proxy's to pass on, and an X-Forwarded-Host it leaves alone would be the client's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def register_commands(app: Flask) -> None:

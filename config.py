@@ -34,9 +34,14 @@ def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
 
 
 def sweep_parts(environ: Mapping[str, str]) -> int:
-    value = environ.get("SWEEP_PARTS") or "1"
-    if not value.isdigit() or not 1 <= int(value) <= 64:
-        raise ConfigError(f"SWEEP_PARTS must be a whole number from 1 to 64, not {value!r}")
+    return _whole_number(environ, "SWEEP_PARTS", default=1, low=1, high=64)
+
+
+def _whole_number(environ: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:
+    value = (environ.get(name) or str(default)).strip()
+    # isdecimal() alone takes other scripts' digits too.
+    if not (value.isascii() and value.isdecimal()) or not low <= int(value) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
     return int(value)
 
 
@@ -75,6 +80,9 @@ def load_settings(
         "RATELIMIT_HEADERS_ENABLED": False,
         # Off only for a load test from a few addresses; the limits below can be raised instead.
         "RATELIMIT_ENABLED": _flag(environ, "RATELIMIT_ENABLED", default=True),
+        # Reverse proxies in front: what they add to X-Forwarded-For and -Proto is believed (app.py),
+        # so that rate limits and the audit log see the client. One too many lets a client pick its address.
+        "TRUSTED_PROXIES": _whole_number(environ, "TRUSTED_PROXIES", default=0, low=0, high=10),
         "SUBMIT_RATE_LIMIT": environ.get("SUBMIT_RATE_LIMIT") or "5 per minute;40 per day",
         "LOOKUP_RATE_LIMIT": environ.get("LOOKUP_RATE_LIMIT") or "20 per minute;200 per day",
         "ACCOUNT_RATE_LIMIT": environ.get("ACCOUNT_RATE_LIMIT") or "10 per minute",

@@ -1,6 +1,6 @@
 """What the browser tests share besides their fixtures (conftest.py): where Chromium is, the
-skip without it, the screen sizes, an axe-core audit, following a link or a form, signing in
-and out.
+skip without it, the screen sizes, an audit of each page (nothing refused by the
+Content-Security-Policy, and axe-core), following a link or a form, signing in and out.
 
 Each test walks its pages at both screen sizes, with every click, assertion and screenshot;
 axe-core audits each page at one of them, the phone's (AUDITED), once per language. A page
@@ -37,10 +37,13 @@ AUDITED = PHONE
 
 
 def audit(page: Any, name: str) -> None:
-    """Keep a screenshot to look at, at every size; at the AUDITED size, fail on any WCAG 2.2
-    AA violation axe-core finds."""
+    """Fail on anything the Content-Security-Policy refused on the page (Chromium reports it on
+    the console); keep a screenshot to look at, at every size; at the AUDITED size, fail on any
+    WCAG 2.2 AA violation axe-core finds."""
     from axe_playwright_python.sync_playwright import Axe
 
+    refused = [m.text for m in page.console_messages() if "Content Security Policy" in m.text]
+    assert not refused, f"{name}: {refused}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
