@@ -20,4 +20,5 @@ pytest.register_assert_rewrite(
     "tests.feedback.open311_api",
     "tests.feedback.open_data_tickets",
     "tests.feedback.rollup_history",
+    "tests.feedback.rollup_rebuild",
 )

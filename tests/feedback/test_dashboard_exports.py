@@ -119,7 +119,7 @@ def test_printable_report_for_the_period(
     html = page(client, link)
     assert by_testid(html, "report-scope").startswith("01/2026 – 03/2026 · Feedback")
     assert "Figures compiled" in html
-    assert 'data-print hidden>Print</button>' in html and "window.print()" in html
+    assert 'data-print hidden>Print</button>' in html and "js/print.js" in html
     assert by_testid(html, "headline-received").split()[-1] == "5"
     assert ids_in(html) == ["SXD", "SCT"]
     # G, the recommendation, is left out: one ticket each for electricity and water.

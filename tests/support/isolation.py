@@ -28,7 +28,13 @@ def create_worker_database(url: str, number: int) -> str:
             f"TEST_DATABASE_URL: a database per xdist worker is made on PostgreSQL only; "
             f"run {given.get_backend_name()} without xdist (-p no:xdist)"
         )
-    name = f"{given.database}_gw{number}"
+    return create_database(url, f"{given.database}_gw{number}")
+
+
+def create_database(url: str, name: str) -> str:
+    """A new, empty PostgreSQL database on the server of `url`, dropped first if an earlier run
+    left it; returns its URL."""
+    given = make_url(url)
     # CREATE and DROP DATABASE cannot run in a transaction.
     engine = create_engine(given, isolation_level="AUTOCOMMIT")
     quoted = engine.dialect.identifier_preparer.quote(name)
@@ -39,6 +45,18 @@ def create_worker_database(url: str, number: int) -> str:
     finally:
         engine.dispose()
     return given.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database at `url`, connected to the server's `postgres` database."""
+    given = make_url(url)
+    engine = create_engine(given.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            quoted = engine.dialect.identifier_preparer.quote(given.database or "")
+            connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+    finally:
+        engine.dispose()
 
 
 def worker_redis_url(url: str, number: int) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 from sqlalchemy import func, select
 
 from feedback.background.outbox import add_job, commit_and_relay
@@ -17,11 +17,12 @@ from feedback.background.registry import REBUILD_STATISTICS
 from feedback.extensions import db
 from feedback.models import StatChange, StatState, Ticket, User, utcnow
 from feedback.services.access import require_administrator
-from feedback.services.statistics import rollups
+from feedback.services.statistics.full_rebuild import RebuildResult, rebuild
 
 PROGRESS_KEY = "pakn:statistics:rebuild"
-# Long enough for a million tickets on a slow disk; the update job waits, it is not lost.
-LOCK_SECONDS = 6 * 3600
+# Renewed after every chunk of tickets (seconds each): a rebuild that dies frees the update job
+# within minutes, and the next rebuild can start over.
+LOCK_SECONDS = 10 * 60
 
 
 class RebuildBusy(RuntimeError):
@@ -63,9 +64,10 @@ def request_rebuild(actor: User) -> None:
     _record("queued", 0, 0)
 
 
-def run_rebuild(progress: Callable[[int], None] | None = None, wait_seconds: int = 600) -> rollups.RebuildResult:
+def run_rebuild(progress: Callable[[int], None] | None = None, wait_seconds: int = 600) -> RebuildResult:
     """Rebuild under the statistics job's lock, so that no update is applied to tables being
-    replaced under it; raises RebuildBusy if the lock is not free within `wait_seconds`."""
+    replaced under it; raises RebuildBusy if the lock is not free within `wait_seconds`. A lock
+    lost midway (expired, or Redis emptied) stops the rebuild with LockError: the old tables stay."""
     lock = named_lock("statistics", LOCK_SECONDS, blocking_timeout=wait_seconds)
     if not lock.acquire():
         raise RebuildBusy()
@@ -76,16 +78,18 @@ def run_rebuild(progress: Callable[[int], None] | None = None, wait_seconds: int
 
         def advance(count: int) -> None:
             nonlocal done
+            lock.reacquire()
             done += count
             _record("running", done, total)
             if progress:
                 progress(count)
 
-        result = rollups.rebuild(progress=advance)
+        result = rebuild(progress=advance)
         _record("done", result.tickets, result.tickets)
         return result
     finally:
-        lock.release()
+        with contextlib.suppress(LockError):
+            lock.release()
 
 
 def _record(state: str, done: int, total: int) -> None:
