@@ -17,6 +17,7 @@ from feedback.background import outbox, queues
 from feedback.database import init_database
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
 from feedback.services.notifications import messages
+from feedback.services.statistics import rollups
 from feedback.views import (
     account,
     admin,
@@ -62,7 +63,8 @@ def register_extensions(app: Flask) -> None:
     init_login(login_manager)
     i18n.init_app(app)
     queues.init_app(app)
-    outbox.init_session_events(before=[messages.write_owed_messages])
+    # The steps' messages first: they flush, and may ask for jobs.
+    outbox.init_session_events(before=[messages.write_owed_messages, rollups.write_changes])
 
 
 def register_blueprints(app: Flask) -> None:

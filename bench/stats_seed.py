@@ -20,7 +20,7 @@ from sqlalchemy import text
 from bench.stats_histories import EVENT_COLUMNS, RATING_COLUMNS, TICKET_COLUMNS, Histories
 from bench.stats_province import Province, load_province, submission_days
 from feedback.extensions import db
-from feedback.services.statistics import rollups
+from feedback.services.statistics.full_rebuild import bulk_insert
 
 CHUNK = 10_000
 # The statuses migration 0010 makes due at once: those something can still fall due on.
@@ -107,7 +107,7 @@ def load(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> N
     assert not missing, f"the seed writes no {', '.join(missing)} into {table}"
     if db.engine.dialect.name != "postgresql":
         rows = [tuple(map(_sqlite_value, row)) for row in rows]
-    rollups.bulk_insert(db.metadata.tables[table], columns, rows)
+    bulk_insert(db.metadata.tables[table], columns, rows)
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, select, tuple_
+from sqlalchemy.orm import Session
 
 from feedback.background.outbox import nudge
 from feedback.background.registry import UPDATE_STATISTICS
@@ -38,7 +39,6 @@ from feedback.services.statistics.cells import (
     stored_cells,
     stored_counts,
 )
-from feedback.services.statistics.full_rebuild import bulk_insert as bulk_insert  # bench/stats_seed.py loads with it
 from feedback.services.statistics.full_rebuild import rebuild, save_state
 from workflows import OPEN
 from workflows.indicators import COUNTERS, WorkingDayCount
@@ -135,8 +135,22 @@ def _rollup_rows(keys: list[RollupKey]) -> dict[RollupKey, StatRollup]:
 
 
 def mark_changed(ticket: Ticket) -> None:
-    """Called with every event: the statistics job will recompute this ticket's cells."""
-    if ticket.id is None:
-        db.session.flush()
-    db.session.connection().execute(insert(cast(Table, StatChange.__table__)), {"ticket_id": ticket.id})
+    """Called with every event: the statistics job will recompute this ticket's cells. The row
+    is written as the transaction commits (`write_changes`), one statement for all its steps."""
+    db.session.info.setdefault(_CHANGED, []).append(ticket)
     nudge(UPDATE_STATISTICS)
+
+
+def write_changes(session: Session) -> None:
+    """The transaction's changed tickets, one row each (run by the outbox as it commits)."""
+    tickets: list[Ticket] = session.info.pop(_CHANGED, [])
+    if not tickets:
+        return
+    if any(ticket.id is None for ticket in tickets):
+        session.flush()
+    ids = sorted({ticket.id for ticket in tickets})
+    session.connection().execute(insert(cast(Table, StatChange.__table__)), [{"ticket_id": i} for i in ids])
+
+
+# The outbox forgets it with the rest of a transaction rolled back (its keys start "commit.").
+_CHANGED = "commit.statistics.changed"
