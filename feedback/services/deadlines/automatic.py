@@ -5,6 +5,7 @@ each department head's morning digest. Each is keyed so that a second sweep adds
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, format_date
@@ -22,8 +23,9 @@ from feedback.services.notifications.messages import (
     create,
     department_heads,
     enqueue_delivery,
-    notify_submitter,
     staff_language,
+    submitter_message,
+    write,
 )
 from workflows import Action, Role, Status, case, next_progress_update
 from workflows.calendar import TIMEZONE, end_of_day, local_date
@@ -40,17 +42,20 @@ def sweep(now: datetime | None = None, *, part: int = 0, parts: int = 1) -> dict
     now = now or utcnow()
     done = dict.fromkeys(("escalated", "reminders", "progress_updates", "rating_reminders", "closed"), 0)
     for batch in due_batches(now, part=part, parts=parts):
-        created: list[int] = []
+        reminders: list[dict[str, Any]] = []
+        rating_reminders: list[dict[str, Any]] = []
         for ticket in batch:
             done["escalated"] += escalate(ticket, now)
-            reminders, rating_reminder = remind(ticket, now), remind_to_rate(ticket, now)
-            done["reminders"] += len(reminders)
-            done["rating_reminders"] += len(rating_reminder)
-            created += reminders + rating_reminder
+            reminders += remind(ticket, now)
+            rating_reminders += remind_to_rate(ticket, now)
             done["progress_updates"] += post_owed_update(ticket, now)
             done["closed"] += close_unrated(ticket, now)
             set_next_due(ticket, case_of(ticket), now, settled=True)
-        enqueue_delivery(created)
+        # A batch's reminders in one statement each kind; those already sent come back as nothing.
+        created = write(reminders), write(rating_reminders)
+        done["reminders"] += len(created[0])
+        done["rating_reminders"] += len(created[1])
+        enqueue_delivery(created[0] + created[1])
         commit_and_relay()
     return {**done, "digests": send_digests(now) if part == 0 else 0}
 
@@ -90,7 +95,7 @@ def remind_and_close_unrated(now: datetime | None = None) -> tuple[int, int]:
     return reminded, closed
 
 
-def remind_to_rate(ticket: Ticket, now: datetime) -> list[int]:
+def remind_to_rate(ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
     """The reminder to rate an unrated answer, once its days have passed (and before it closes)."""
     if ticket.status != Status.RESOLVED.value or ticket.rating is not None:
         return []
@@ -100,7 +105,7 @@ def remind_to_rate(ticket: Ticket, now: datetime) -> list[int]:
         return []
     if calendar.add_working_days(ticket.resolved_at, config["RATING_REMINDER_DAYS"]) > now:
         return []
-    return notify_submitter(ticket, f"rate:{ticket.id}:{ticket.resolved_at.isoformat()}", "rating_reminder", {}, now)
+    return submitter_message(ticket, f"rate:{ticket.id}:{ticket.resolved_at.isoformat()}", "rating_reminder", {}, now)
 
 
 def close_unrated(ticket: Ticket, now: datetime) -> bool:

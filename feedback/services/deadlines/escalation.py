@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
@@ -19,7 +20,7 @@ from feedback.extensions import db
 from feedback.models import Ticket, utcnow
 from feedback.services.deadlines.due import clock_of
 from feedback.services.handling.events import apply_step, case_of
-from feedback.services.notifications.messages import create, enqueue_delivery, officers_or_heads, staff_language
+from feedback.services.notifications.messages import enqueue_delivery, message, officers_or_heads, staff_language, write
 from workflows import OPEN, Action, Role, Rung, case, escalation_due, ladder
 
 # Tickets are walked in batches, each committed on its own: one slow sweep must not hold a
@@ -60,24 +61,23 @@ def escalate(ticket: Ticket, now: datetime) -> bool:
     return True
 
 
-def remind(ticket: Ticket, now: datetime) -> list[int]:
+def remind(ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
     """The reminder of the latest rung reached, if it is a reminder: none once the ticket is
-    overdue (escalation takes over). Returns the messages written."""
+    overdue (escalation takes over). Returns the messages, to write with the batch's."""
     current = case_of(ticket)
     reached = [step for step in ladder(current, clock_of(ticket)) if step.at <= now]
     if not reached or reached[-1].rung not in _REMINDERS:
         return []
     rung = reached[-1].rung
-    created = []
-    for user in officers_or_heads(ticket):
-        notification = create(
+    return [
+        row
+        for user in officers_or_heads(ticket)
+        for row in message(
             f"{rung.value}:{ticket.id}:{current.due.isoformat()}:u{user.id}", rung.value, "email",
             user.email, language=staff_language(), now=now, ticket=ticket, user=user,
             params={"due": current.due.isoformat()},
         )
-        if notification is not None:
-            created.append(notification)
-    return created
+    ]
 
 
 def open_unpaused() -> Select[Ticket]:
@@ -115,20 +115,21 @@ def due_batches(now: datetime, *, part: int = 0, parts: int = 1) -> Iterator[lis
         yield batch
 
 
-def over_due(now: datetime, handle: Callable[[Ticket], bool | list[int]]) -> int:
+def over_due(now: datetime, handle: Callable[[Ticket], bool | list[dict[str, Any]]]) -> int:
     """One kind of work over the due tickets, without moving their next_due_at on: the other
     kinds may still be owed (the sweep does them all, then moves it on). `handle` says whether
-    it acted, or which messages it wrote."""
+    it acted, or which messages it owes; those are written a batch at a time, and count when new."""
     done = 0
     for batch in due_batches(now):
-        created: list[int] = []
+        owed: list[dict[str, Any]] = []
         for ticket in batch:
             outcome = handle(ticket)
             if isinstance(outcome, list):
-                created += outcome
-                done += len(outcome)
+                owed += outcome
             else:
                 done += outcome
+        created = write(owed)
+        done += len(created)
         enqueue_delivery(created)
         commit_and_relay()
     return done

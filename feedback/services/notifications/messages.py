@@ -76,7 +76,7 @@ def write_owed_messages(session: Session) -> None:
     oldest = utcnow() - timedelta(hours=current_app.config["NOTIFICATION_MAX_AGE_HOURS"])
     # Imported or replayed history: news of it now would mislead.
     messages = [m for ticket, event in owed if event.created_at >= oldest for m in _messages_of(ticket, event)]
-    enqueue_delivery(_insert(messages))
+    enqueue_delivery(write(messages))
 
 
 def _messages_of(ticket: Ticket, event: TicketEvent) -> Iterator[dict[str, Any]]:
@@ -87,22 +87,24 @@ def _messages_of(ticket: Ticket, event: TicketEvent) -> Iterator[dict[str, Any]]
         yield from _to_submitter(ticket, f"e{event.id}", kind, about, now)
     if action in FOLLOWER_ACTIONS and ticket.is_public:
         for follower in db.session.scalars(select(TicketFollower).where(TicketFollower.ticket_id == ticket.id)):
-            yield from _message(
+            yield from message(
                 f"e{event.id}:f{follower.id}", "followed_update", "email", follower.email,
                 language=follower.language, ticket=ticket, params=about, now=now,
             )
     staff_kind = STAFF_KINDS.get(action)
     if staff_kind:
         for user in _staff_recipients(ticket, event):
-            yield from _message(
+            yield from message(
                 f"e{event.id}:u{user.id}", staff_kind, "email", user.email, language=staff_language(),
                 ticket=ticket, user=user, params=about, now=now,
             )
 
 
-def notify_submitter(ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime) -> list[int]:
-    """A message to the submitter that no event causes (the rating reminder)."""
-    return _insert(list(_to_submitter(ticket, key, kind, params, now)))
+def submitter_message(
+    ticket: Ticket, key: str, kind: str, params: dict[str, Any], now: datetime
+) -> list[dict[str, Any]]:
+    """A message to the submitter that no event causes (the rating reminder), to `write`."""
+    return list(_to_submitter(ticket, key, kind, params, now))
 
 
 def create(
@@ -118,13 +120,11 @@ def create(
     params: dict[str, Any] | None = None,
 ) -> int | None:
     """Add the message unless one with this key exists; its id, or None when it does."""
-    message = list(
-        _message(key, kind, channel, recipient, language=language, now=now, ticket=ticket, user=user, params=params)
-    )
-    return next(iter(_insert(message)), None)
+    rows = message(key, kind, channel, recipient, language=language, now=now, ticket=ticket, user=user, params=params)
+    return next(iter(write(list(rows))), None)
 
 
-def _message(
+def message(
     key: str,
     kind: str,
     channel: str,
@@ -136,7 +136,7 @@ def _message(
     user: User | None = None,
     params: dict[str, Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The row of a message, if it has somewhere to go."""
+    """The row of a message, if it has somewhere to go: to `write`, with others."""
     if recipient:
         yield {
             "key": key, "kind": kind, "channel": channel, "recipient": recipient, "language": language,
@@ -147,7 +147,7 @@ def _message(
         }
 
 
-def _insert(messages: list[dict[str, Any]]) -> list[int]:
+def write(messages: list[dict[str, Any]]) -> list[int]:
     """Write the messages whose key is new, in one statement; the ids of those written. The
     unique key settles a race with another sweep or request, without a savepoint."""
     if not messages:
@@ -202,7 +202,7 @@ def _to_submitter(
     contact = submitter_contact(ticket)
     if contact is not None:
         channel, address = contact
-        yield from _message(
+        yield from message(
             f"{key}:submitter", kind, channel, address, language=ticket.language, ticket=ticket, params=params, now=now
         )
 
