@@ -17,6 +17,15 @@ def cleaned_files(field: Field) -> list[CleanFile]:
         "not_allowed_type": _(
             "“%(name)s” is not a photo (JPEG, PNG or WebP) or a PDF document; only these can be attached."
         ),
+        "too_many_pixels": _(
+            "“%(name)s” has too many pixels to be checked. Save it at a smaller size, such as the 12 "
+            "megapixels of a usual phone photo, and attach it again."
+        ),
+        "pdf_locked": _("“%(name)s” is protected by a password. Attach a copy that opens without one."),
+        "pdf_unreadable": _(
+            "“%(name)s” could not be read as a PDF document: it is damaged or too complex. Save or print "
+            "it again as a PDF and attach the new copy."
+        ),
     }
     cleaned, errors = [], []
     for upload in field.data or []:

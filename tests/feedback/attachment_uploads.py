@@ -23,9 +23,11 @@ from feedback.services.intake.attachments import attachment_path
 PostForm = Callable[..., TestResponse]
 FileTuple = tuple[io.BytesIO, str, str]
 
+# One blank A4 page; a PDF without pages cannot be read, and is refused.
 PDF = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 )
 _numbers = count(1)
 
