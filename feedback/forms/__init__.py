@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
+from feedback.forms.base import BaseForm
 from feedback.i18n import RATING_LABELS
 
 
@@ -81,12 +82,12 @@ def _choice(label: Any, message: Any, field_class: type = SelectField, **kwargs:
     )
 
 
-class TrackForm(FlaskForm):
+class TrackForm(BaseForm):
     code = StringField(_l("Tracking code"), validators=[DataRequired(message=_l("Enter the tracking code."))])
     secret = StringField(_l("Secret key"), validators=[DataRequired(message=_l("Enter the secret key."))])
 
 
-class RatingForm(FlaskForm):
+class RatingForm(BaseForm):
     level = _choice(
         _l("How satisfied are you with the answer?"),
         _l("Choose how satisfied you are."),
@@ -99,16 +100,16 @@ class RatingForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter your email address."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(BaseForm):
     department = _choice(_l("Department to handle it"), _l("Choose a department."))
 
 
-class RejectForm(FlaskForm):
+class RejectForm(BaseForm):
     reason = TextAreaField(
         _l("Reason for rejection (shown to the submitter)"),
         validators=[
@@ -118,7 +119,7 @@ class RejectForm(FlaskForm):
     )
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(BaseForm):
     answer = TextAreaField(
         _l("Answer to the submitter"),
         validators=[
@@ -128,7 +129,7 @@ class ResolveForm(FlaskForm):
     )
 
 
-class RequestInfoForm(FlaskForm):
+class RequestInfoForm(BaseForm):
     question = TextAreaField(
         _l("Question to the submitter"),
         validators=[

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
+from feedback.forms.base import BaseForm
 from feedback.services.accounts.citizens import MIN_PASSWORD_LENGTH
 
 # Vietnamese numbers as people write them: 0912 345 678, 0912.345.678, +84 912 345 678.
@@ -67,7 +67,7 @@ def _confirmation(field: str) -> Any:
     )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(BaseForm):
     name = _name()
     email = _email()
     phone = _phone()
@@ -79,13 +79,13 @@ class RegistrationForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     name = _name()
     email = _email()
     phone = _phone()
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(message=_l("Enter your current password."))]
     )
@@ -93,7 +93,7 @@ class PasswordForm(FlaskForm):
     confirm = _confirmation("new_password")
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(BaseForm):
     password = PasswordField(
         _l("Your password"), validators=[DataRequired(message=_l("Enter your password."))]
     )

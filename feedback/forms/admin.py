@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -34,6 +33,7 @@ from feedback.forms import (
     _choice,
     choices_from,
 )
+from feedback.forms.base import BaseFilterForm, BaseForm
 from feedback.services.intake.routing import MAX_KEYWORDS_LENGTH
 from workflows import Urgency
 
@@ -73,7 +73,7 @@ def _days(label: Any, hint: Any, minimum: int = 1) -> WholeNumberField:
     )
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(BaseForm):
     """The nine figures of a deadline policy, in POLICY_FIELDS order, and for a category its
     urgency (the view removes it for the default policy)."""
 
@@ -110,7 +110,7 @@ def _optional_choice(label: Any, message: Any, hint: Any = None) -> SelectField:
     return SelectField(label, description=hint, validate_choice=False, validators=[Optional(), InChoices(message)])
 
 
-class RuleForm(FlaskForm):
+class RuleForm(BaseForm):
     department = _choice(
         _l("Department"),
         _l("Choose the department the rule sends submissions to."),
@@ -142,7 +142,7 @@ def _year_in_range(form: Form, field: Field) -> None:
         raise ValidationError(_l("Choose a date from %(first)d to %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
 
-class ExceptionForm(FlaskForm):
+class ExceptionForm(BaseForm):
     day = DayField(
         _l("Date"),
         format=["%Y-%m-%d", "%d/%m/%Y"],
@@ -172,7 +172,7 @@ class ExceptionForm(FlaskForm):
         return kind == "working"
 
 
-class TryForm(Form):
+class TryForm(BaseFilterForm):
     """Read from the query string, so a result can be linked to and sent to a colleague."""
 
     category = _choice(_l("Subject"), _l("Choose a subject."))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from feedback.forms import WholeNumberField
+from feedback.forms.base import BaseForm
 from feedback.services.open311.clients import MAX_HOURLY_LIMIT, MIN_HOURLY_LIMIT
 
 # The length of ApiClient.name and ApiClient.contact_email.
@@ -18,7 +18,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if value else value
 
 
-class ApiClientForm(FlaskForm):
+class ApiClientForm(BaseForm):
     name = StringField(
         _l("Name"),
         description=_l("The app, hotline or system that files tickets, as staff will recognise it, for example "

@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
     Field,
-    Form,
     PasswordField,
     RadioField,
     SelectField,
@@ -22,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 
 from feedback.forms import InChoices, _choice, choices_from
 from feedback.forms.admin import URGENCY_LABELS
+from feedback.forms.base import BaseFilterForm, BaseForm
 from feedback.i18n import ROLE_LABELS
 from feedback.models import STAFF_ROLES
 from feedback.services.accounts.staff import MIN_PASSWORD_LENGTH
@@ -87,7 +86,7 @@ def _optional_choice(label: Any, message: Any, hint: Any = None) -> SelectField:
     return SelectField(label, description=hint, validate_choice=False, validators=[Optional(), InChoices(message)])
 
 
-class AreaForm(FlaskForm):
+class AreaForm(BaseForm):
     parent = _choice(_l("Inside"), _l("Choose the area it is inside."),
                      description=_l("The area it belongs to. Submissions are filed against the areas with "
                                     "nothing inside them: adding an area inside a ward makes people choose "
@@ -97,7 +96,7 @@ class AreaForm(FlaskForm):
     kind = _choice(_l("Kind"), _l("Choose the kind of area."), choices=choices_from(AREA_KIND_LABELS.items()))
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(BaseForm):
     name_vi = _text(_l("Name in Vietnamese"), _l("Enter the name in Vietnamese."))
     name_en = _text(_l("Name in English"), _l("Enter the name in English."))
     code = _code_field(_l("Code"), _l("A short code, for example SXD."))
@@ -117,7 +116,7 @@ class DepartmentForm(FlaskForm):
     requires_approval = BooleanField(_l("The head approves answers before they are published"))
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(BaseForm):
     name_vi = _text(_l("Name in Vietnamese"), _l("Enter the name in Vietnamese."))
     name_en = _text(_l("Name in English"), _l("Enter the name in English."))
     code = _code_field(_l("Code"), _l("A short code, for example GTDB. It names the subject's extra fields."))
@@ -154,7 +153,7 @@ def parse_value_lines(text: str) -> tuple[tuple[str, str, str], ...]:
     return tuple(values)
 
 
-class ExtraFieldForm(FlaskForm):
+class ExtraFieldForm(BaseForm):
     label_vi = _text(_l("Question in Vietnamese"), _l("Enter the question in Vietnamese."))
     label_en = _text(_l("Question in English"), _l("Enter the question in English."))
     code = _code_field(_l("Code"), _l("Names the answer in the ticket's data, for example road_type. Answers "
@@ -174,7 +173,7 @@ class ExtraFieldForm(FlaskForm):
         self.parsed_values = parse_value_lines(field.data or "")
 
 
-class UserFilterForm(Form):
+class UserFilterForm(BaseFilterForm):
     """Read from the query string, so that a filtered list can be linked to."""
 
     role = _optional_choice(_l("Role"), _l("Choose a role from the list."))
@@ -204,7 +203,7 @@ def _password(label: Any) -> PasswordField:
     )
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(BaseForm):
     email = EmailField(
         _l("Email"),
         validators=[
@@ -219,17 +218,17 @@ class NewUserForm(FlaskForm):
     password = _password(_l("Initial password"))
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(BaseForm):
     role = _choice(_l("Role"), _l("Choose a role."), choices=choices_from(STAFF_ROLE_LABELS.items()))
     department = _department_for_role(_l("Department"))
     active = BooleanField(_l("Active: the person can sign in"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(BaseForm):
     password = _password(_l("New password"))
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(BaseForm):
     category = _optional_choice(_l("Subject"), _l("Choose a subject from the list."),
                                 _l("Staff see it on the tickets of this subject; “any subject”: on every ticket."))
     language = _choice(_l("Language"), _l("Choose the language of the answer."), RadioField,

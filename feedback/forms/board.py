@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Form, SearchField, SelectChoice, SelectField
+from wtforms import BooleanField, EmailField, SearchField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 from feedback.forms import choices_from
+from feedback.forms.base import BaseFilterForm, BaseForm
 from feedback.i18n import KIND_LABELS, STATUS_LABELS
 from feedback.services.submitters.board import PUBLISHED_STATUSES
 
@@ -22,7 +22,7 @@ def status_choices() -> list[SelectChoice]:
     ]
 
 
-class BoardFilterForm(Form):
+class BoardFilterForm(BaseFilterForm):
     """Read from the query string, so links keep the search; a value not among the choices
     is ignored by the view rather than refused, so an edited link still shows the board."""
 
@@ -39,7 +39,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if value else value
 
 
-class FollowForm(FlaskForm):
+class FollowForm(BaseForm):
     email = EmailField(
         _l("Your email address"),
         # Pasted addresses often carry a space the browser does not show.

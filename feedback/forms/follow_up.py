@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from feedback.forms.base import BaseForm
 from feedback.forms.submission import at_most_files
 
 
-class InfoReplyForm(FlaskForm):
+class InfoReplyForm(BaseForm):
     text = TextAreaField(
         _l("Your answer"),
         validators=[
@@ -21,7 +21,7 @@ class InfoReplyForm(FlaskForm):
     attachments = MultipleFileField(_l("Photos or documents (optional)"), validators=[at_most_files])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(BaseForm):
     reason = TextAreaField(
         _l("Why is the answer not enough?"),
         validators=[

@@ -7,18 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from feedback.forms import ResolveForm, WholeNumberField, _choice
+from feedback.forms.base import BaseForm
 from feedback.services.handling.cooperation import (
     DEFAULT_CONTRIBUTION_DAYS,
     MAX_CONTRIBUTION_DAYS,
 )
 
 
-class _PrefixedForm(FlaskForm):
+class _PrefixedForm(BaseForm):
     """Several forms share the ticket page: a prefix keeps their field names and ids apart."""
 
     prefix_name = ""
@@ -91,7 +91,7 @@ class ContributionRequestForm(_PrefixedForm):
     )
 
 
-class ContributionAnswerForm(FlaskForm):
+class ContributionAnswerForm(BaseForm):
     # Built with prefix=f"answer{contribution.id}": one form per contribution on the page.
     answer = _reason(_l("Your department's contribution"), _l("Write the contribution."), 10, 10000)
 

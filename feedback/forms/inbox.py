@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, Form, SearchField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, SearchField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from feedback.forms import InChoices, choices_from
+from feedback.forms.base import BaseFilterForm, BaseForm
 from feedback.i18n import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
+from feedback.ids import read_id
 from feedback.services.handling.inbox import (
     ASSIGNED_TO_ME,
     DECISION_REQUESTED,
@@ -38,7 +39,7 @@ def assignee_choices(officers: list[SelectChoice]) -> list[SelectChoice]:
     return choices_from([(ASSIGNED_TO_ME, _l("Me")), (UNASSIGNED, _l("Nobody yet"))], _l("Anyone")) + officers
 
 
-class InboxFilterForm(Form):
+class InboxFilterForm(BaseFilterForm):
     """Read from the query string, so links keep the filters; a value not among the choices is
     ignored by the view rather than refused, so an edited link still shows the inbox."""
 
@@ -56,13 +57,13 @@ class InboxFilterForm(Form):
 
 
 class TicketIdsField(Field):
-    """The ticked rows: every whole number sent, in order; anything else is ignored."""
+    """The ticked rows: every id sent, in order; anything else is ignored."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = [int(value) for value in valuelist if str(value).isdigit()]
+        self.data = [number for value in valuelist if (number := read_id(str(value))) is not None]
 
 
-class BulkForm(FlaskForm):
+class BulkForm(BaseForm):
     tickets = TicketIdsField(validators=[DataRequired(message=_l("Tick at least one ticket."))])
     action = StringField(validators=[AnyOf([ASSIGN, TRANSFER], message=_l("Choose what to do with the tickets."))])
     officer = SelectField(_l("Officer"), validate_choice=False)

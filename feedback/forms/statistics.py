@@ -9,10 +9,11 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField, StringField, ValidationError
+from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import Optional, Regexp
 
 from feedback.forms import choices_from
+from feedback.forms.base import BaseFilterForm
 from feedback.i18n import CHANNEL_LABELS, KIND_LABELS
 from feedback.services.statistics.reading import MAX_MONTHS, StatFilters, add_months, months_between
 
@@ -24,7 +25,7 @@ def parse_month(value: str) -> date:
     return date(int(year), int(month), 1)
 
 
-class StatFilterForm(Form):
+class StatFilterForm(BaseFilterForm):
     first = StringField(_l("From month"), validators=[Optional(), _MONTH],
                         description=_l("Year and month, like 2026-01."))
     last = StringField(_l("To month"), validators=[Optional(), _MONTH],

@@ -30,6 +30,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from feedback.forms import _choice, choices_from
+from feedback.forms.base import BaseForm
 from feedback.i18n import CHANNEL_LABELS, KIND_LABELS, current_language, localized
 from feedback.models import Category
 from feedback.services.intake.attachments import MAX_FILES
@@ -68,7 +69,8 @@ def _tax_code(form: FlaskForm, field: Field) -> None:
     typed = (field.data or "").replace(" ", "").replace("-", "")
     if not typed:
         raise ValidationError(_l("Enter the business's tax code."))
-    if not typed.isdigit():
+    # isdigit() alone takes the digits of every script, which the tax office's numbers are not.
+    if not (typed.isascii() and typed.isdigit()):
         raise ValidationError(_l("A tax code has only digits: 10, or 13 for a branch."))
     try:
         mst.validate(typed)
@@ -97,7 +99,7 @@ def _business_name(form: FlaskForm, field: Field) -> None:
         raise ValidationError(_l("Enter the business's name."))
 
 
-class SubmissionForm(FlaskForm):
+class SubmissionForm(BaseForm):
     kind = _choice(
         _l("What are you sending?"),
         _l("Choose feedback or recommendation."),

@@ -17,6 +17,7 @@ from wtforms.validators import Length, ValidationError
 from feedback.database import begin_writing
 from feedback.extensions import db
 from feedback.forms.admin import DayField
+from feedback.forms.base import BaseFilterForm
 from feedback.models import User
 from feedback.services import audit
 from workflows import TIMEZONE, Role
@@ -98,7 +99,7 @@ def _readable_day(form: Form, field: DayField) -> None:
         raise ValidationError(_l("Enter the date as day/month/year, for example 02/09/2026."))
 
 
-class AuditFilterForm(Form):
+class AuditFilterForm(BaseFilterForm):
     """Read from the query string, so a search can be linked to and paged through."""
 
     actor = StringField(

@@ -3,8 +3,10 @@ code step, and the page where an account sets up or switches off its codes."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
@@ -20,6 +21,7 @@ from wtforms.validators import DataRequired, Regexp
 
 from feedback.extensions import db, limiter
 from feedback.forms import LoginForm
+from feedback.forms.base import BaseForm
 from feedback.i18n import format_moment
 from feedback.models import User
 from feedback.services.accounts import security
@@ -33,6 +35,9 @@ USED_CODE_STEPS = "totp_used_steps"
 PENDING_FOR = timedelta(minutes=5)
 # What an account that must use codes, but has not set them up, may still reach.
 OPEN_BEFORE_ENROLLMENT = {"auth.security_page", "auth.confirm_totp", "auth.logout", "static", "public.language"}
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# "%252F" is "%2F" decoded once and "/" twice; no path of ours needs more rounds than this.
+_DECODING_ROUNDS = 4
 
 
 def _code_field(label: Any) -> StringField:
@@ -42,16 +47,17 @@ def _code_field(label: Any) -> StringField:
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "7", "spellcheck": "false"},
         validators=[
             DataRequired(message=_l("Enter the 6-digit code from your authenticator app.")),
-            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits, for example 123456.")),
+            # [0-9], not \d: \d takes the digits of every script, and codes are compared as ASCII.
+            Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("The code has 6 digits, for example 123456.")),
         ],
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(BaseForm):
     code = _code_field(_l("6-digit code"))
 
 
-class DisableCodesForm(FlaskForm):
+class DisableCodesForm(BaseForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
     code = _code_field(_l("Current 6-digit code"))
 
@@ -235,7 +241,35 @@ def landing_page(user: User) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    # Browsers read /\host as //host: another site.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
+    """The path of this site to go on to, or None: never another site, however it is written."""
+    if not target:
+        return None
+    # Browsers drop tab, CR and LF anywhere in a URL (and other control characters at its ends):
+    # "/\t/evil.example" is "//evil.example" to them. None has a place in a path of ours.
+    cleaned = _CONTROL_CHARACTERS.sub("", target)
+    decoded = _fully_decoded(cleaned)
+    # Checked as sent and decoded: a proxy or the page it leads to may decode it once more.
+    if decoded is None or not (_is_path_of_this_site(cleaned) and _is_path_of_this_site(decoded)):
+        return None
+    parts = urlsplit(cleaned)
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+
+
+def _fully_decoded(text: str) -> str | None:
+    """Percent-decoded until nothing changes; None if it still changes after a few rounds."""
+    for _round in range(_DECODING_ROUNDS):
+        decoded = _CONTROL_CHARACTERS.sub("", unquote(text))
+        if decoded == text:
+            return text
+        text = decoded
     return None
+
+
+def _is_path_of_this_site(url: str) -> bool:
+    # Browsers read a backslash as a slash: "/\\evil.example" is "//evil.example" to them. The
+    # text itself is checked, not urlsplit's path: "///evil.example" has an empty netloc there.
+    read = url.replace("\\", "/")
+    if not read.startswith("/") or read.startswith("//"):
+        return False
+    parts = urlsplit(read)
+    return not parts.scheme and not parts.netloc

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, abort, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from feedback.extensions import limiter
+from feedback.ids import is_possible_id
 from feedback.services.errors import AccessDenied, NotFoundError
 from feedback.views import open311
 
 
 def init_app(app: Flask) -> None:
+    app.url_value_preprocessor(_refuse_impossible_ids)
+
     @app.errorhandler(NotFoundError)
     def not_found(_error: NotFoundError) -> tuple[str, int]:
         return _page(404), 404
@@ -37,6 +41,13 @@ def init_app(app: Flask) -> None:
             # Rate-limit headers are off on other responses (config.py): only a refusal needs them.
             return Response(page, 429, {"Retry-After": str(max(1, limit.reset_at - int(time.time())))})
         return page, status
+
+
+def _refuse_impossible_ids(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """An address whose <int:…> no row can have is of a page that does not exist: 404 before any
+    view or query runs. Every <int:…> of ours is a row's id."""
+    if values and any(isinstance(value, int) and not is_possible_id(value) for value in values.values()):
+        abort(404)
 
 
 def _failure_message() -> str:

@@ -13,9 +13,10 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from wtforms import Form, StringField
+from wtforms import StringField
 from wtforms.validators import Length
 
+from feedback.forms.base import BaseFilterForm
 from feedback.services.access import may_read_mailbox
 from feedback.services.notifications.mailbox import is_open_to_everyone, kept_channels, kept_message, kept_messages
 
@@ -26,7 +27,7 @@ LINK = re.compile(r"https?://[^\s<>\"']+")
 AFTER_LINK = ".,;:!?)"
 
 
-class MailboxFilterForm(Form):
+class MailboxFilterForm(BaseFilterForm):
     """Read from the query string, so that a filtered list can be linked to."""
 
     to = StringField(

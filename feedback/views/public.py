@@ -168,7 +168,7 @@ def _similar_to(form: SubmissionForm) -> list[tuple[Ticket, float]]:
     text = f"{form.title.data or ''} {form.description.data or ''}".strip()
     if len(areas) != 1 or len(text) < 10:
         return []
-    category_id = int(form.category.data) if (form.category.data or "").isdigit() else None
+    category_id = int(form.category.data) if form.chosen_category_code() else None
     return board.similar_published(areas[0].id, category_id, form.title.data or "", form.description.data or "")
 
 

@@ -123,8 +123,9 @@ def matching_counter(secret: str, code: str, now: datetime) -> int | None:
     typed = "".join(code.split())
     current = totp.timecode(now)
     for step in (current, current - CODE_WINDOW, current + CODE_WINDOW):
-        # Constant-time comparison: the time taken must not tell how many digits were right.
-        if hmac.compare_digest(totp.generate_otp(step), typed):
+        # Constant-time comparison: the time taken must not tell how many digits were right. As
+        # bytes: compare_digest refuses str with non-ASCII characters (digits of other scripts).
+        if hmac.compare_digest(totp.generate_otp(step).encode(), typed.encode()):
             return step
     return None
 

@@ -29,7 +29,8 @@ def normalize_phone(typed: str) -> str | None:
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
-    if not digits.isdigit() or not digits.startswith("0") or len(digits) not in (10, 11):
+    # isdigit() alone takes the digits of every script ("٠٩٠٥…", "²"), which no phone dials.
+    if not (digits.isascii() and digits.isdigit()) or not digits.startswith("0") or len(digits) not in (10, 11):
         return None
     return digits
 

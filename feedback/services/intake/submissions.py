@@ -181,7 +181,8 @@ def open_ticket(code: str, secret: str) -> Ticket:
         raise NotFoundError("ticket")
     # The secret given at submission, or the key in the links of the messages sent since.
     token = codes.link_token(current_app.config["SECRET_KEY"], ticket.code, ticket.secret_hash)
-    if not (codes.secret_matches(secret, ticket.secret_hash) or hmac.compare_digest(secret, token)):
+    # As bytes: compare_digest refuses str with non-ASCII characters, which a link may carry.
+    if not (codes.secret_matches(secret, ticket.secret_hash) or hmac.compare_digest(secret.encode(), token.encode())):
         raise NotFoundError("ticket")
     return ticket
 

@@ -217,7 +217,8 @@ def _year_asked() -> int:
     typed = request.args.get("year")
     if typed is None:
         return datetime.now(TIMEZONE).year
-    if not typed.isdigit() or not FIRST_YEAR <= int(typed) <= LAST_YEAR:
+    # isdigit() alone takes "²", which int() refuses, as it refuses more than 4,300 digits.
+    if not (typed.isascii() and typed.isdigit() and len(typed) == 4) or not FIRST_YEAR <= int(typed) <= LAST_YEAR:
         abort(404)
     return int(typed)
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from feedback.ids import parse_id
 from feedback.services.statistics.reading import (
     INDICATORS,
     ON_TIME_TARGET,
@@ -97,7 +98,7 @@ def category(department_id: int, category_id: int) -> str:
 @routes.get("/tickets")
 def tickets() -> str:
     query = read_query()
-    slices = {name: value for name in DIMENSIONS if (value := request.args.get(name, type=int)) is not None}
+    slices = {name: value for name in DIMENSIONS if (value := request.args.get(name, type=parse_id)) is not None}
     named = {name: get_member(name, value) for name, value in slices.items()}
     trail = [(_("All departments"), query.link(".overview"))]
     if "department" in slices:
