@@ -18,7 +18,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 from werkzeug.test import TestResponse
 from wtforms import Form
 from wtforms.fields.core import UnboundField
@@ -28,9 +27,10 @@ from feedback.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from feedback.extensions import db
 from feedback.forms.base import BaseFilterForm, BaseForm
 from feedback.forms.submission import SubmissionForm
-from feedback.models import Category, Ticket
+from feedback.models import Ticket
 from tests.feedback.citizen_accounts import PASSWORD, PostForm, english, in_vietnamese, text
 from tests.feedback.citizen_accounts import make_citizen as make_citizen
+from tests.feedback.test_submissions import valid_form as valid_form
 
 CITIZEN = "minh@example.org"
 REFUSED_CHARACTERS = "This contains invisible control characters, which cannot be stored. Check it and send it again."
@@ -151,29 +151,12 @@ def citizen(make_citizen: Callable[[str], int]) -> int:
     return make_citizen(CITIZEN)
 
 
-@pytest.fixture
-def valid_submission(app: Flask, database: None) -> dict[str, Any]:
-    with app.app_context():
-        return {
-            "kind": "recommendation",
-            "category": db.session.scalar(select(Category.id).where(Category.code == "MTRT")),
-            "x__MTRT__waste_type": "sinh_hoat",
-            "area": "Phường Bắc Nha Trang",
-            "title": "Đặt thêm thùng rác ở bãi biển",
-            "description": "Đề nghị đặt thêm thùng rác phân loại dọc bãi biển để du khách bỏ rác đúng chỗ.",
-            "submitter_type": "citizen",
-            "notify_by": "none",
-            "visibility": "public",
-            "consent": "y",
-        }
-
-
 @pytest.mark.parametrize("field", ["title", "description", "area", "name", "address", "email"])
 def test_a_nul_in_a_submission_is_refused_next_to_its_field(
-    app: Flask, client: FlaskClient, post_form: PostForm, valid_submission: dict[str, Any], field: str
+    app: Flask, client: FlaskClient, post_form: PostForm, valid_form: dict[str, Any], field: str
 ) -> None:
     english(client)
-    sent = {**valid_submission, "name": "Trần Văn Minh", "address": "12 Trần Phú", "email": "minh@example.org"}
+    sent = {**valid_form, "name": "Trần Văn Minh", "address": "12 Trần Phú", "email": "minh@example.org"}
     sent[field] = sent[field][:3] + "\x00" + sent[field][3:]
     response = post_form("/submit", sent)
     assert response.status_code == 422
@@ -185,12 +168,12 @@ def test_a_nul_in_a_submission_is_refused_next_to_its_field(
 
 
 def test_line_breaks_and_tabs_are_kept_in_a_description_but_not_in_a_title(
-    app: Flask, client: FlaskClient, post_form: PostForm, valid_submission: dict[str, Any]
+    app: Flask, client: FlaskClient, post_form: PostForm, valid_form: dict[str, Any]
 ) -> None:
     english(client)
-    described = {**valid_submission, "description": valid_submission["description"] + "\r\n\tThêm một dòng."}
+    described = {**valid_form, "description": valid_form["description"] + "\r\n\tThêm một dòng."}
     assert post_form("/submit", described).status_code == 302
-    titled = {**valid_submission, "title": "Đặt thêm\tthùng rác mới"}
+    titled = {**valid_form, "title": "Đặt thêm\tthùng rác mới"}
     response = post_form("/submit", titled)
     assert response.status_code == 422 and REFUSED_CHARACTERS in text(response)
 
@@ -208,10 +191,10 @@ def test_line_breaks_and_tabs_are_kept_in_a_description_but_not_in_a_title(
     ],
 )
 def test_digits_of_other_scripts_are_not_digits_in_a_submission(
-    client: FlaskClient, post_form: PostForm, valid_submission: dict[str, Any], changes: dict[str, str], message: str
+    client: FlaskClient, post_form: PostForm, valid_form: dict[str, Any], changes: dict[str, str], message: str
 ) -> None:
     english(client)
-    response = post_form("/submit", {**valid_submission, **changes})
+    response = post_form("/submit", {**valid_form, **changes})
     assert response.status_code == 422
     assert message in text(response)
 
@@ -371,13 +354,13 @@ SUBMISSION_FIELDS = [
 @settings(EXPLORE, max_examples=40)
 @given(changes=st.data())
 def test_no_text_in_any_submission_field_breaks_the_page(
-    client: FlaskClient, post_form: PostForm, valid_submission: dict[str, Any], field: str, changes: st.DataObject
+    client: FlaskClient, post_form: PostForm, valid_form: dict[str, Any], field: str, changes: st.DataObject
 ) -> None:
     # The field, and now and then one or two others with it.
     others = changes.draw(st.lists(st.sampled_from(SUBMISSION_FIELDS), max_size=2, unique=True))
     names = dict.fromkeys([field, *others])
-    sent = {name: changes.draw(text_near(str(valid_submission.get(name, ""))), label=name) for name in names}
-    response = post_form("/submit", {**valid_submission, **sent})
+    sent = {name: changes.draw(text_near(str(valid_form.get(name, ""))), label=name) for name in names}
+    response = post_form("/submit", {**valid_form, **sent})
     assert response.status_code in UNBROKEN, (sent, response.status_code)
 
 

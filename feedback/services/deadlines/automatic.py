@@ -20,9 +20,9 @@ from feedback.services.deadlines.due import clock_of, set_next_due
 from feedback.services.deadlines.escalation import due_batches, escalate, open_unpaused, over_due, remind
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.notifications.messages import (
-    create,
     department_heads,
     enqueue_delivery,
+    message,
     staff_language,
     submitter_message,
     write,
@@ -136,7 +136,7 @@ def send_digests(now: datetime | None = None) -> int:
             User.role == Role.DEPARTMENT_HEAD.value, User.active.is_(True), User.department_id.is_not(None)
         )
     ).all()
-    created: list[int] = []
+    digests: list[dict[str, Any]] = []
     for department_id in sorted({head.department_id for head in heads if head.department_id}):
         rows = db.session.execute(
             open_unpaused()
@@ -157,18 +157,11 @@ def send_digests(now: datetime | None = None) -> int:
             "tickets": overdue[:DIGEST_LIST_LIMIT] + due[:DIGEST_LIST_LIMIT],
         }
         for head in department_heads(department_id):
-            notification = create(
-                f"digest:{today.isoformat()}:u{head.id}",
-                "digest",
-                "email",
-                head.email,
-                language=staff_language(),
-                now=now,
-                user=head,
-                params=params,
+            digests += message(
+                f"digest:{today.isoformat()}:u{head.id}", "digest", "email", head.email,
+                language=staff_language(), now=now, user=head, params=params,
             )
-            if notification is not None:
-                created.append(notification)
+    created = write(digests)
     enqueue_delivery(created)
     commit_and_relay()
     return len(created)

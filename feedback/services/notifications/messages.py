@@ -107,23 +107,6 @@ def submitter_message(
     return list(_to_submitter(ticket, key, kind, params, now))
 
 
-def create(
-    key: str,
-    kind: str,
-    channel: str,
-    recipient: str,
-    *,
-    language: str,
-    now: datetime,
-    ticket: Ticket | None = None,
-    user: User | None = None,
-    params: dict[str, Any] | None = None,
-) -> int | None:
-    """Add the message unless one with this key exists; its id, or None when it does."""
-    rows = message(key, kind, channel, recipient, language=language, now=now, ticket=ticket, user=user, params=params)
-    return next(iter(write(list(rows))), None)
-
-
 def message(
     key: str,
     kind: str,
