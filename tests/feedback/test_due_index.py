@@ -49,7 +49,10 @@ def copies_of(app: Flask, ticket_id: int, count: int) -> list[int]:
         copies = [{**row, "code": f"{row['code'][:4]}-C{number:04d}"} for number in range(count)]
         ids = db.session.execute(insert(table).returning(table.c.id), copies).scalars().all()
         events = TicketEvent.__table__
-        found = db.session.execute(select(events).where(events.c.ticket_id == ticket_id)).mappings()
+        # In the order they happened: replaying a history checks its first step.
+        found = db.session.execute(
+            select(events).where(events.c.ticket_id == ticket_id).order_by(events.c.id)
+        ).mappings()
         history = [dict(e) for e in found]
         db.session.execute(
             insert(events),
