@@ -153,6 +153,11 @@ def load_settings(
         if not environ.get("MAIL_BACKEND") and not settings["SMTP_HOST"]:
             # Silently keeping every citizen's messages in a mailbox page would be worse than not starting.
             raise ConfigError("APP_ENV=production requires SMTP_HOST (or MAIL_BACKEND=mailbox, deliberately)")
+        if not environ.get("SMS_BACKEND"):
+            # The same for text messages: a citizen who asked for an SMS would never get one.
+            raise ConfigError(
+                "APP_ENV=production requires SMS_BACKEND (a gateway, or SMS_BACKEND=mailbox, deliberately)"
+            )
     else:
         if not settings["SQLALCHEMY_DATABASE_URI"]:
             instance_path.mkdir(parents=True, exist_ok=True)

@@ -58,7 +58,8 @@ def production_app(database_url: str, redis_url: str) -> Flask:
         redis.flushdb()
     os.environ.update(
         APP_ENV="production", SECRET_KEY="bench-secret", DATABASE_URL=database_url, REDIS_URL=redis_url,
-        PUBLIC_URL="https://pakn.example.org", MAIL_BACKEND="mailbox", SUBMIT_RATE_LIMIT=HIGH_LIMIT,
+        PUBLIC_URL="https://pakn.example.org", MAIL_BACKEND="mailbox", SMS_BACKEND="mailbox",
+        SUBMIT_RATE_LIMIT=HIGH_LIMIT,
         LOOKUP_RATE_LIMIT=HIGH_LIMIT, ACCOUNT_RATE_LIMIT=HIGH_LIMIT,
     )
     app = create_app()

@@ -128,9 +128,9 @@ def production(port: int, folder: Path, args: argparse.Namespace) -> tuple[dict[
     database = fresh_database(args.pakn_database).replace("postgresql://", "postgresql+psycopg://")
     env = {**os.environ, "APP_ENV": "production", "DATABASE_URL": database, "REDIS_URL": REDIS_URL,
            "SECRET_KEY": "bench-secret", "PUBLIC_URL": f"http://127.0.0.1:{port}", "MAIL_BACKEND": "mailbox",
-           "SUBMIT_RATE_LIMIT": HIGH_LIMIT, "UPLOAD_FOLDER": str(folder / "uploads")}
+           "SMS_BACKEND": "mailbox", "SUBMIT_RATE_LIMIT": HIGH_LIMIT, "UPLOAD_FOLDER": str(folder / "uploads")}
     flask(env, "db", "upgrade")
-    flask(env, "seed-demo")
+    flask(env, "seed-demo", "--in-production")
     gunicorn = [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "app:create_app()"]
     return env, [gunicorn, [str(BIN / "flask"), "--app", "app", "worker"]]
 

@@ -44,9 +44,18 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@click.option(
+    "--in-production", is_flag=True, help="Seed a production database anyway (a load test's, never a province's)."
+)
 @with_appcontext
-def seed_demo_command() -> None:
+def seed_demo_command(in_production: bool) -> None:
     """Fill an empty database with the demo province and its accounts."""
+    if current_app.config["APP_ENV"] == "production" and not in_production:
+        # The demo's staff accounts share one published password: a door left open.
+        raise click.ClickException(
+            "APP_ENV=production: the demo's accounts share a published password and must not exist "
+            "in a province's database. Create staff with create-user (or pass --in-production for a load test)."
+        )
     if is_seeded():
         click.echo("The database already has data; the demo was not seeded again.")
         return

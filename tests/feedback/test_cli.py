@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -37,3 +38,13 @@ def test_seed_demo_leaves_an_existing_database_alone(app: Flask, database: None)
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0
     assert "already has data" in result.output
+
+
+def test_seed_demo_refuses_a_production_database(app: Flask, database: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "published password" in result.output
+    # A load test's database, deliberately: then it goes on (here, to find it already seeded).
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--in-production"])
+    assert result.exit_code == 0 and "already has data" in result.output

@@ -27,6 +27,9 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="SMTP_HOST"):
         load_settings(tmp_path, complete, {})
     complete["SMTP_HOST"] = "mail.khanhhoa.gov.vn"
+    with pytest.raises(ConfigError, match="SMS_BACKEND"):
+        load_settings(tmp_path, complete, {})
+    complete["SMS_BACKEND"] = "http"
     settings_ = load_settings(tmp_path, complete, {})
     assert settings_["MAIL_BACKEND"] == "smtp"
     assert settings_["SESSION_COOKIE_SECURE"] is True
