@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .calendar import WorkingCalendar
 from .case import Case, Clock, Escalation, next_progress_update
 from .ladder import ESCALATION_OF, Step, ladder
 from .states import Status
@@ -19,6 +20,12 @@ class AfterAnswer:
 
     rating_reminder_days: int
     auto_close_days: int
+
+    def reminder(self, calendar: WorkingCalendar, resolved_at: datetime) -> datetime:
+        return calendar.add_working_days(resolved_at, self.rating_reminder_days)
+
+    def closing(self, calendar: WorkingCalendar, resolved_at: datetime) -> datetime:
+        return calendar.add_working_days(resolved_at, self.auto_close_days)
 
 
 def next_look(
@@ -42,10 +49,9 @@ def next_look(
     instants += [step.at for step in steps if step.at > now]
     count(next_progress_update(case, clock))
     if case.status == Status.RESOLVED and case.resolved_at is not None:
-        calendar = clock.calendar
-        closing = calendar.add_working_days(case.resolved_at, after_answer.auto_close_days)
+        closing = after_answer.closing(clock.calendar, case.resolved_at)
         if not rated:
-            reminder = calendar.add_working_days(case.resolved_at, after_answer.rating_reminder_days)
+            reminder = after_answer.reminder(clock.calendar, case.resolved_at)
             count(reminder if reminder < closing else None)
         count(closing)
     return min(instants, default=None)

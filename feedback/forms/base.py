@@ -45,6 +45,11 @@ class _Refuse:
             raise StopValidation(REFUSED)
 
 
+# Made once: every field of every form binds one pair (a form is bound on each request).
+_OF_LINE = (_Without(_ANY_CONTROL), _Refuse(_ANY_CONTROL))
+_OF_TEXT = (_Without(_CONTROL_BUT_LINE_BREAKS_AND_TABS), _Refuse(_CONTROL_BUT_LINE_BREAKS_AND_TABS))
+
+
 class _NoControlCharacters(DefaultMeta):
     """Each field both refuses them and leaves them out of its data. Refused, because text a
     citizen sends is their words: changed silently, they would not know what we store. Left out,
@@ -53,9 +58,9 @@ class _NoControlCharacters(DefaultMeta):
 
     def bind_field(self, form: Form, unbound_field: Any, options: dict[str, Any]) -> Field:
         field = super().bind_field(form, unbound_field, options)
-        pattern = _CONTROL_BUT_LINE_BREAKS_AND_TABS if isinstance(field, TextAreaField) else _ANY_CONTROL
-        field.filters = (*field.filters, _Without(pattern))
-        field.validators = [_Refuse(pattern), *field.validators]
+        without, refuse = _OF_TEXT if isinstance(field, TextAreaField) else _OF_LINE
+        field.filters = (*field.filters, without)
+        field.validators = [refuse, *field.validators]
         return field
 
 

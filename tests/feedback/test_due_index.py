@@ -12,6 +12,7 @@ from feedback.extensions import db
 from feedback.models import Rating, Ticket, TicketEvent, User
 from feedback.services.deadlines.calendar import add_calendar_exception
 from feedback.services.handling.actions import resolve_ticket
+from feedback.services.submitters.board import follow_ticket
 from feedback.services.submitters.responses import rate_ticket
 from tests.feedback.deadline_sweep import Sweep, accepted, at, staff
 from tests.feedback.deadline_sweep import monday as monday
@@ -105,3 +106,22 @@ def test_a_new_holiday_makes_every_waiting_ticket_due_once_and_the_sweep_moves_i
     with app.app_context():
         moved = db.session.get_one(Ticket, ticket_id).next_due_at
     assert moved is not None and moved.date() > waiting.date()
+
+
+def followed_answers(app: Flask, when: datetime, count: int) -> None:
+    """Answers left unrated, each followed by someone who hears when it closes."""
+    for number in range(count):
+        ticket_id = accepted(app, when)
+        with app.app_context():
+            follow_ticket(db.session.get_one(Ticket, ticket_id), f"theo.doi{number}@example.org")
+            resolve_ticket(staff("officer.sxd@example.org"), ticket_id, "Đã sửa xong mặt đường.", now=when)
+
+
+def test_closing_a_batch_of_followed_answers_reads_their_followers_once(app: Flask, monday: date, sweep: Sweep) -> None:
+    followed_answers(app, at(monday, 0), 2)
+    few, done = sweep_statements(app, sweep, at(monday, 16, 9))
+    assert done is not None and done["closed"] == 2
+    followed_answers(app, at(monday, 21), 6)
+    many, done = sweep_statements(app, sweep, at(monday, 37, 9))
+    assert done is not None and done["closed"] == 6
+    assert len(many) == len(few), "a query per ticket"

@@ -70,12 +70,13 @@ def test_an_escalation_recorded_is_not_due_again_but_the_next_rung_is() -> None:
     )
 
 
-def test_a_paused_case_waits_for_nothing_and_resumes_with_its_new_deadline() -> None:
+def test_a_paused_case_waits_for_nothing_and_an_extension_moves_the_first_instant_later() -> None:
     paused = held(status=Status.WAITING_FOR_SUBMITTER, paused_at=ACCEPTED + timedelta(days=1))
     assert look(paused, ACCEPTED + timedelta(days=1)) is None
-    extended = held(resolve_due=DUE + timedelta(days=7), extension_days=5)
-    assert look(extended, ACCEPTED) is not None
-    assert ladder(extended, CLOCK)[0].at > ladder(held(), CLOCK)[0].at
+    # Told of progress on the due day: the ladder's first rung comes first, and moves with the deadline.
+    plain = look(held(progress_at=DUE), ACCEPTED)
+    extended = look(held(progress_at=DUE, resolve_due=DUE + timedelta(days=7), extension_days=5), ACCEPTED)
+    assert plain is not None and extended is not None and extended > plain
 
 
 def test_an_answer_waits_for_the_reminder_to_rate_then_for_closing_and_a_rated_one_only_for_closing() -> None:

@@ -16,7 +16,7 @@ from feedback.background.outbox import commit_and_relay
 from feedback.extensions import db
 from feedback.models import Ticket, User, utcnow
 from feedback.services.deadlines.calendar import working_calendar
-from feedback.services.deadlines.due import clock_of, set_next_due
+from feedback.services.deadlines.due import after_answer, clock_of, set_next_due
 from feedback.services.deadlines.escalation import due_batches, escalate, open_unpaused, over_due, remind
 from feedback.services.handling.events import apply_step, case_of
 from feedback.services.notifications.messages import (
@@ -100,10 +100,8 @@ def remind_to_rate(ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
     if ticket.status != Status.RESOLVED.value or ticket.rating is not None:
         return []
     assert ticket.resolved_at is not None
-    config, calendar = current_app.config, working_calendar()
-    if calendar.add_working_days(ticket.resolved_at, config["AUTO_CLOSE_DAYS"]) <= now:
-        return []
-    if calendar.add_working_days(ticket.resolved_at, config["RATING_REMINDER_DAYS"]) > now:
+    days, calendar = after_answer(), working_calendar()
+    if days.closing(calendar, ticket.resolved_at) <= now or days.reminder(calendar, ticket.resolved_at) > now:
         return []
     return submitter_message(ticket, f"rate:{ticket.id}:{ticket.resolved_at.isoformat()}", "rating_reminder", {}, now)
 
@@ -113,7 +111,7 @@ def close_unrated(ticket: Ticket, now: datetime) -> bool:
     if ticket.status != Status.RESOLVED.value:
         return False
     assert ticket.resolved_at is not None
-    if working_calendar().add_working_days(ticket.resolved_at, current_app.config["AUTO_CLOSE_DAYS"]) > now:
+    if after_answer().closing(working_calendar(), ticket.resolved_at) > now:
         return False
     apply_step(
         ticket, Action.CLOSE, case.close(case_of(ticket), Role.SYSTEM, now), actor=None, role=Role.SYSTEM, now=now,

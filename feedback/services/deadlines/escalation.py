@@ -100,7 +100,9 @@ def due_batches(now: datetime, *, part: int = 0, parts: int = 1) -> Iterator[lis
         batch = list(
             db.session.scalars(
                 query.options(
-                    selectinload(Ticket.department), selectinload(Ticket.assignee), selectinload(Ticket.rating)
+                    selectinload(Ticket.department), selectinload(Ticket.assignee), selectinload(Ticket.rating),
+                    # Whom the progress updates and the reminders to rate go to.
+                    selectinload(Ticket.submitter),
                 )
                 .order_by(Ticket.next_due_at, Ticket.id)
                 .limit(BATCH)

@@ -75,18 +75,30 @@ def write_owed_messages(session: Session) -> None:
     session.flush()
     oldest = utcnow() - timedelta(hours=current_app.config["NOTIFICATION_MAX_AGE_HOURS"])
     # Imported or replayed history: news of it now would mislead.
-    messages = [m for ticket, event in owed if event.created_at >= oldest for m in _messages_of(ticket, event)]
+    recent = [(ticket, event) for ticket, event in owed if event.created_at >= oldest]
+    followed = _followers([t.id for t, e in recent if Action(e.action) in FOLLOWER_ACTIONS and t.is_public])
+    messages = [m for ticket, event in recent for m in _messages_of(ticket, event, followed.get(ticket.id, []))]
     enqueue_delivery(write(messages))
 
 
-def _messages_of(ticket: Ticket, event: TicketEvent) -> Iterator[dict[str, Any]]:
+def _followers(ticket_ids: list[int]) -> dict[int, list[TicketFollower]]:
+    """The followers of these tickets, in one query for the whole transaction."""
+    found: dict[int, list[TicketFollower]] = {}
+    if ticket_ids:
+        query = select(TicketFollower).where(TicketFollower.ticket_id.in_(set(ticket_ids))).order_by(TicketFollower.id)
+        for follower in db.session.scalars(query):
+            found.setdefault(follower.ticket_id, []).append(follower)
+    return found
+
+
+def _messages_of(ticket: Ticket, event: TicketEvent, followers: list[TicketFollower]) -> Iterator[dict[str, Any]]:
     action, about, now = Action(event.action), {"event": event.id}, event.created_at
     kind = SUBMITTER_KINDS.get(action)
     # Closing after the submitter's own rating needs no message; the others tell them.
     if kind and not (action == Action.CLOSE and event.actor_role == Role.SUBMITTER):
         yield from _to_submitter(ticket, f"e{event.id}", kind, about, now)
     if action in FOLLOWER_ACTIONS and ticket.is_public:
-        for follower in db.session.scalars(select(TicketFollower).where(TicketFollower.ticket_id == ticket.id)):
+        for follower in followers:
             yield from message(
                 f"e{event.id}:f{follower.id}", "followed_update", "email", follower.email,
                 language=follower.language, ticket=ticket, params=about, now=now,
