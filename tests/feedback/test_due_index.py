@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 
 from feedback.extensions import db
 from feedback.models import Rating, Ticket, TicketEvent, User
+from feedback.services.deadlines import automatic
 from feedback.services.deadlines.calendar import add_calendar_exception
 from feedback.services.handling.actions import resolve_ticket
 from feedback.services.submitters.board import follow_ticket
@@ -117,11 +118,19 @@ def followed_answers(app: Flask, when: datetime, count: int) -> None:
             resolve_ticket(staff("officer.sxd@example.org"), ticket_id, "Đã sửa xong mặt đường.", now=when)
 
 
-def test_closing_a_batch_of_followed_answers_reads_their_followers_once(app: Flask, monday: date, sweep: Sweep) -> None:
+def sweep_alone(app: Flask, when: datetime) -> tuple[list[str], dict[str, int]]:
+    """The sweep's own statements, without the worker delivering what it wrote."""
+    with app.app_context(), counting(db.engines[None]) as counts:
+        done = automatic.sweep(when)
+    return [sql for sql in counts.statements if not sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))], done
+
+
+def test_closing_a_batch_of_followed_answers_reads_their_followers_once(app: Flask, monday: date) -> None:
     followed_answers(app, at(monday, 0), 2)
-    few, done = sweep_statements(app, sweep, at(monday, 16, 9))
-    assert done is not None and done["closed"] == 2
+    few, done = sweep_alone(app, at(monday, 16, 9))
+    assert done["closed"] == 2
     followed_answers(app, at(monday, 21), 6)
-    many, done = sweep_statements(app, sweep, at(monday, 37, 9))
-    assert done is not None and done["closed"] == 6
-    assert len(many) == len(few), "a query per ticket"
+    many, done = sweep_alone(app, at(monday, 37, 9))
+    assert done["closed"] == 6
+    # The events' INSERT is one statement a batch on PostgreSQL, one a row on SQLite.
+    assert [sum("FROM ticket_follower" in sql for sql in found) for found in (few, many)] == [1, 1]
